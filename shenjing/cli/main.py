@@ -1,0 +1,22 @@
+"""Entry point of the ``shenjing`` command."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .._version import __version__
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="shenjing", description="shenjing (神经) deep learning")
+    parser.add_argument("--version", action="version", version=f"shenjing {__version__}")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("version", help="print the version")
+    args = parser.parse_args(argv)
+    if args.command in (None, "version"):
+        print(f"shenjing {__version__}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Op families: small Functions on raw arrays, each followed by its public function."""

@@ -1,0 +1,88 @@
+"""Shared helpers for ops: turning operands into tensors and PyTorch's type promotion."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..autograd.tensor import Tensor
+from ..backend import dtypes
+
+_CAT = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+
+
+def scalar_dtype(value: Any, like: np.dtype) -> np.dtype:
+    """dtype a Python scalar takes beside a tensor of dtype ``like`` (PyTorch's rule)."""
+    if isinstance(value, bool):
+        return like
+    if isinstance(value, int):
+        return np.dtype(np.int64) if like.kind == "b" else like
+    if isinstance(value, float):
+        return like if like.kind in "fc" else dtypes.get_default_dtype().np
+    if isinstance(value, complex):
+        return np.dtype(np.complex64)
+    return np.asarray(value).dtype
+
+
+def result_dtype(a: Any, b: Any) -> np.dtype:
+    """PyTorch's result dtype of a binary op on arrays ``a`` and ``b``."""
+    da, db = a.dtype, b.dtype
+    if da == db:
+        return da
+    ca, cb = _CAT[da.kind], _CAT[db.kind]
+    if ca != cb:
+        return da if ca > cb else db
+    if a.ndim == 0 and b.ndim > 0:
+        return db
+    if b.ndim == 0 and a.ndim > 0:
+        return da
+    return np.promote_types(da, db)
+
+
+def as_tensor_like(value: Any, like: Tensor) -> Tensor:
+    """Wrap a Python scalar or array as a constant tensor that sits beside ``like``."""
+    if isinstance(value, Tensor):
+        return value
+    if isinstance(value, (bool, int, float)):
+        return Tensor._wrap(np.asarray(value, dtype=scalar_dtype(value, like._data.dtype)), None, False)
+    arr = np.asarray(value)
+    if arr.dtype == np.float64 and not isinstance(value, np.ndarray):
+        arr = arr.astype(dtypes.get_default_dtype().np)
+    return Tensor._wrap(arr, None, False)
+
+
+def promote(a: Any, b: Any) -> tuple[Tensor, Tensor]:
+    """Both operands as tensors of one dtype (a cast is recorded in the graph when needed)."""
+    if not isinstance(a, Tensor):
+        a = as_tensor_like(a, b)
+    elif not isinstance(b, Tensor):
+        b = as_tensor_like(b, a)
+    if a._data.dtype != b._data.dtype:
+        from .elementwise import cast  # noqa: PLC0415
+
+        d = result_dtype(a._data, b._data)
+        if a._data.dtype != d:
+            a = cast(a, d)
+        if b._data.dtype != d:
+            b = cast(b, d)
+    return a, b
+
+
+def broadcast_error(op: str, a: Any, b: Any) -> RuntimeError:
+    return RuntimeError(
+        f"{op}: The size of tensor a {tuple(a.shape)} must match the size of tensor b "
+        f"{tuple(b.shape)} at a non-singleton dimension (shapes cannot be broadcast together)")
+
+
+def check_broadcast(op: str, a: Any, b: Any) -> None:
+    sa, sb = a.shape, b.shape
+    if sa == sb:
+        return
+    for x, y in zip(reversed(sa), reversed(sb)):
+        if x != y and x != 1 and y != 1:
+            raise broadcast_error(op, a, b)
+
+
+def require_float(op: str, t: Tensor) -> None:
+    if t._data.dtype.kind not in "fc":
+        raise RuntimeError(f"{op}: expected a floating point tensor, got {t.dtype}")
