@@ -45,3 +45,11 @@ def numel(input: Tensor) -> int:
 
 def is_floating_point(input: Tensor) -> bool:
     return input.is_floating_point()
+
+
+from . import nn, optim, utils  # noqa: E402,F401
+try:
+    from .serialization import load, save  # noqa: E402,F401
+except ModuleNotFoundError as _e:
+    if _e.name != "shenjing.serialization":
+        raise

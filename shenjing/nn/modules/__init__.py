@@ -1,0 +1,1 @@
+"""Layers as Modules, one file per family."""

@@ -1,0 +1,1 @@
+"""Datasets, samplers and the DataLoader (filled in by the data work)."""
