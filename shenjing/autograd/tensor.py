@@ -258,9 +258,7 @@ class Tensor:
         if dtype is not None:
             d = dtypes.to_dtype(dtype)
             if d.np != self._data.dtype:
-                from ..ops.elementwise import cast  # noqa: PLC0415
-
-                return cast(self, d)
+                return self._cast(d)  # attached by ops.install (autograd knows no ops)
         if "device" in kwargs and kwargs["device"] is not None:
             Device(kwargs["device"])
         return self.clone() if copy else self

@@ -31,6 +31,19 @@ def cast(x: Tensor, dtype: Any) -> Tensor:
     return Cast.apply(x, dtype=d)
 
 
+class Clone(Function):
+    def forward(self, a):
+        return a.copy()
+
+    def backward(self, g):
+        return g
+
+
+def clone(input: Tensor, *, memory_format: Any = None) -> Tensor:
+    """A copy of ``input`` that stays in the graph (gradient flows through unchanged)."""
+    return Clone.apply(input)
+
+
 # ----------------------------------------------------------------------------- binary
 class Add(Function):
     def forward(self, a, b):
@@ -567,7 +580,7 @@ def isclose(input: Tensor, other: Tensor, rtol: float = 1e-5, atol: float = 1e-8
 
 
 TENSOR_METHODS = (
-    "add", "sub", "mul", "div", "true_divide", "pow", "maximum", "minimum", "fmax", "fmin",
+    "clone", "add", "sub", "mul", "div", "true_divide", "pow", "maximum", "minimum", "fmax", "fmin",
     "floor_divide", "remainder", "fmod", "neg", "negative", "abs", "exp", "log", "log1p", "sqrt",
     "rsqrt", "sin", "cos", "square", "reciprocal", "clamp", "clip", "clamp_min", "clamp_max",
     "eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal",

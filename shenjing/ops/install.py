@@ -36,4 +36,5 @@ def install(modules: list[ModuleType]) -> None:
     for name, fn in ops.items():
         setattr(Tensor, name, fn)
     Tensor.__pos__ = lambda self: self
+    Tensor._cast = ew.cast
     Tensor.__hash__ = object.__hash__
