@@ -52,10 +52,9 @@ def _toposort(roots: Sequence[Function]) -> tuple[list[Function], dict[int, int]
             continue
         seen.add(id(fn))
         stack.append((fn, True))
-        for t, need in zip(fn.inputs, fn.needs_input_grad):
+        for t, g, need in zip(fn.inputs, fn.next_fns, fn.needs_input_grad):
             if not need:
                 continue
-            g = t.grad_fn
             if g is None:
                 leaf_edges[id(t)] = leaf_edges.get(id(t), 0) + 1
             elif id(g) not in seen:
@@ -106,7 +105,8 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_grap
             in_grads = fn.backward(g) if g is not None else None
             if not isinstance(in_grads, tuple):
                 in_grads = (in_grads,)
-            for t, need, ig in zip(fn.inputs, fn.needs_input_grad, in_grads or (None,) * len(fn.inputs)):
+            for t, nxt, need, ig in zip(fn.inputs, fn.next_fns, fn.needs_input_grad,
+                                        in_grads or (None,) * len(fn.inputs)):
                 if not need:
                     continue
                 if ig is not None:
@@ -114,7 +114,7 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_grap
                         ig = unbroadcast(ig, t._data.shape, fn)
                     if ig.dtype != t._data.dtype:
                         ig = ig.astype(t._data.dtype)
-                if t.grad_fn is None:
+                if nxt is None:
                     k = id(t)
                     if ig is not None:
                         leaf_grads[k] = leaf_grads[k] + ig if k in leaf_grads else ig
@@ -122,7 +122,7 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_grap
                     if leaf_edges[k] == 0 and k in leaf_grads:
                         _deliver_leaf(t, leaf_grads.pop(k), capture)
                 elif ig is not None:
-                    k = id(t.grad_fn)
+                    k = id(nxt)
                     grads[k] = grads[k] + ig if k in grads else ig
             if not retain_graph:
                 _free(fn)
@@ -130,10 +130,8 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_grap
 
 def _free(fn: Function) -> None:
     d = fn.__dict__
-    keep = {"inputs": d.get("inputs", ()), "needs_input_grad": d.get("needs_input_grad", ())}
-    d.clear()
-    d.update(keep)
-    d["_freed"] = True
+    fn.__dict__ = {"inputs": d.get("inputs", ()), "needs_input_grad": d.get("needs_input_grad", ()),
+                   "next_fns": d.get("next_fns", ()), "_freed": True}
 
 
 def _deliver_leaf(t: Tensor, g: Any, capture: dict[int, Any] | None) -> None:

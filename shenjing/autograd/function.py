@@ -15,6 +15,7 @@ from .grad_mode import state
 class Function:
     needs_input_grad: tuple = ()
     inputs: tuple = ()
+    next_fns: tuple = ()
     _out: Any = None  # the output tensor, set only when it has hooks or retains grad
 
     def forward(self, *arrays: Any, **attrs: Any) -> Any:  # pragma: no cover - interface
@@ -25,15 +26,17 @@ class Function:
 
     @classmethod
     def apply(cls, *inputs: "Tensor", **attrs: Any) -> "Tensor":
-        fn = cls()
-        record = state.enabled and any(t.requires_grad for t in inputs)
-        if record:
-            fn.needs_input_grad = tuple(t.requires_grad for t in inputs)
-        out = fn.forward(*[t._data for t in inputs], **attrs)
-        if record:
-            fn.inputs = inputs
-            return Tensor._wrap(out, fn)
-        return Tensor._wrap(out, None)
+        fn = cls.__new__(cls)
+        if state.enabled:
+            nig = tuple([t.requires_grad for t in inputs])
+            if True in nig:
+                fn.needs_input_grad = nig
+                out = fn.forward(*[t._data for t in inputs], **attrs)
+                fn.inputs = inputs
+                # edges are fixed now: a later in-place op may give an input a new grad_fn
+                fn.next_fns = tuple([t.grad_fn for t in inputs])
+                return _wrap(out, fn, True)
+        return _wrap(fn.forward(*[t._data for t in inputs], **attrs), None, False)
 
     def name(self) -> str:
         return type(self).__name__ + "Backward0"
@@ -43,7 +46,9 @@ class Function:
 
     @property
     def next_functions(self) -> tuple:
-        return tuple((t.grad_fn, 0) for t in self.inputs)
+        return tuple((g, 0) for g in self.next_fns)
 
 
 from .tensor import Tensor  # noqa: E402
+
+_wrap = Tensor._wrap

@@ -20,6 +20,8 @@ xp = np
 def get_array_module(*arrays: Any):
     """NumPy, or CuPy when any argument is a CuPy array."""
     for a in arrays:
+        if type(a) is np.ndarray:
+            continue
         mod = type(a).__module__
         if mod.startswith("cupy"):
             import cupy  # noqa: PLC0415

@@ -153,6 +153,7 @@ def __setitem__(self: Tensor, key: Any, value: Any) -> None:
         old = Tensor._wrap(self._data, self.grad_fn, self.requires_grad)
         vt = value if isinstance(value, Tensor) else Tensor._wrap(np.asarray(v), None, False)
         fn.inputs, fn.needs_input_grad, fn.key = (old, vt), (old.requires_grad, vgrad), nk
+        fn.next_fns = (old.grad_fn, vt.grad_fn)
         self.grad_fn, self.requires_grad = fn, True
 
 

@@ -196,3 +196,15 @@ def test_broadcast_grad_unbroadcasts():
     for o, t in zip(ours, theirs):
         assert tuple(o.grad.shape) == tuple(t.grad.shape)
         np.testing.assert_allclose(o.grad.numpy(), t.grad.numpy(), rtol=1e-5)
+
+
+def test_setitem_after_use_keeps_earlier_edges():
+    def f(m, x, w):
+        y = x * 2
+        z = (y + 1).sum() * 2  # uses y (without saving it) before the write below
+        y[1:, 0] = w
+        (z + (y * 3).sum()).backward()
+
+    ours, theirs = both(f, rand(3, 2, seed=4), rand(2, seed=5))
+    for o, t in zip(ours, theirs):
+        np.testing.assert_allclose(o.grad.numpy(), t.grad.numpy(), rtol=1e-5, atol=1e-6)
