@@ -1,0 +1,239 @@
+"""Normalisation: fused batch norm, layer norm and group norm with closed-form backward.
+
+Each normalises x to xhat = (x - mean) / sqrt(var + eps) (biased variance) and applies
+an optional per-channel affine y = xhat * w + b, all in one Function.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from ..autograd.function import Function
+from ..autograd.tensor import Tensor
+from ..backend import get_array_module
+
+
+def _norm_backward(g: Any, xhat: Any, invstd: Any, axes: tuple, n: int) -> Any:
+    """dx for xhat normalised over ``axes`` (n elements each), given dL/dxhat = g.
+
+    dx = invstd / n * (n g - sum(g) - xhat sum(g xhat)).
+    """
+    sg = g.sum(axis=axes, keepdims=True)
+    sgx = (g * xhat).sum(axis=axes, keepdims=True)
+    return (invstd / n) * (n * g - sg - xhat * sgx)
+
+
+class BatchNorm(Function):
+    """Batch norm over every dim but 1; inputs (x, [weight], [bias]) as flags say.
+
+    Training normalises with the batch's biased variance; eval with the running stats, where
+    the op is affine: dx = g w invstd.
+    """
+
+    def forward(self, x, *wb, has_weight, has_bias, mean, var, eps, training, stats):
+        xp = get_array_module(x)
+        axes = (0,) + tuple(range(2, x.ndim))
+        shape = (1, -1) + (1,) * (x.ndim - 2)
+        w = wb[0] if has_weight else None
+        b = wb[-1] if has_bias else None
+        if training:
+            mu = x.mean(axis=axes, keepdims=True)
+            xc = x - mu
+            v = (xc * xc).mean(axis=axes, keepdims=True)
+            stats["mean"], stats["var"] = mu.reshape(-1), v.reshape(-1)
+        else:
+            xc = x - mean.reshape(shape)
+            v = var.reshape(shape)
+        invstd = 1 / xp.sqrt(v + eps)
+        xhat = xc * invstd
+        y = xhat * w.reshape(shape) if w is not None else xhat
+        if b is not None:
+            y = y + b.reshape(shape)
+        self.xhat, self.invstd, self.axes, self.training = xhat, invstd, axes, training
+        self.w, self.shape, self.has_w, self.has_b = w, shape, has_weight, has_bias
+        return y.astype(x.dtype, copy=False)
+
+    def backward(self, g):
+        nig = self.needs_input_grad
+        axes, xhat = self.axes, self.xhat
+        gxhat = g * self.w.reshape(self.shape) if self.w is not None else g
+        gx = None
+        if nig[0]:
+            if self.training:
+                gx = _norm_backward(gxhat, xhat, self.invstd, axes, xhat.size // xhat.shape[1])
+            else:
+                gx = gxhat * self.invstd
+        out = [gx]
+        if self.has_w:  # dL/dw = sum(g xhat)
+            out.append((g * xhat).sum(axis=axes) if nig[len(out)] else None)
+        if self.has_b:  # dL/db = sum(g)
+            out.append(g.sum(axis=axes) if nig[len(out)] else None)
+        return tuple(out)
+
+
+def _affine_args(weight: Tensor | None, bias: Tensor | None) -> tuple:
+    return tuple(t for t in (weight, bias) if t is not None)
+
+
+def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
+               weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False,
+               momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalise each channel (dim 1) over the batch and any spatial dims.
+
+    In training, running stats (when given) are updated in place:
+    r = (1 - momentum) r + momentum s, with the unbiased batch variance for running_var.
+
+    Shape:
+        input (N, C) or (N, C, *); weight, bias, running stats (C,); output like input.
+    """
+    if input.ndim < 2:
+        raise ValueError(f"batch_norm: expected at least 2D input (got {input.ndim}D input)")
+    c = input.shape[1]
+    for name, t in (("running_mean", running_mean), ("running_var", running_var),
+                    ("weight", weight), ("bias", bias)):
+        if t is not None and t.numel() != c:
+            raise RuntimeError(f"batch_norm: {name} should contain {c} elements not {t.numel()}")
+    if training:
+        per_channel = input.numel() // max(c, 1)
+        if per_channel <= 1:
+            raise ValueError(f"Expected more than 1 value per channel when training, got input "
+                             f"size {tuple(input.shape)}")
+    elif running_mean is None or running_var is None:
+        raise RuntimeError("batch_norm: running_mean and running_var must be defined in "
+                           "evaluation mode (training=False)")
+    stats: dict = {}
+    out = BatchNorm.apply(input, *_affine_args(weight, bias), has_weight=weight is not None,
+                          has_bias=bias is not None,
+                          mean=None if running_mean is None else running_mean._data,
+                          var=None if running_var is None else running_var._data,
+                          eps=float(eps), training=bool(training), stats=stats)
+    if training:
+        _update_running(stats, input.numel() // c, running_mean, running_var, momentum)
+    return out
+
+
+def _update_running(stats: dict, n: int, running_mean: Tensor | None,
+                    running_var: Tensor | None, momentum: float) -> None:
+    """In-place EMA of the batch stats (unbiased variance: var * n / (n - 1))."""
+    mu, v = stats["mean"], stats["var"]
+    m = momentum
+    if running_mean is not None:
+        rm = running_mean._data
+        rm *= 1 - m
+        rm += (m * mu).astype(rm.dtype, copy=False)
+    if running_var is not None:
+        rv = running_var._data
+        rv *= 1 - m
+        rv += (m * v * (n / (n - 1))).astype(rv.dtype, copy=False)
+
+
+class LayerNorm(Function):
+    """Normalise over the trailing ``k`` dims; affine weight/bias of the trailing shape."""
+
+    def forward(self, x, *wb, has_weight, has_bias, k, eps):
+        xp = get_array_module(x)
+        axes = tuple(range(x.ndim - k, x.ndim))
+        mu = x.mean(axis=axes, keepdims=True)
+        xc = x - mu
+        v = (xc * xc).mean(axis=axes, keepdims=True)
+        invstd = 1 / xp.sqrt(v + eps)
+        xhat = xc * invstd
+        w = wb[0] if has_weight else None
+        y = xhat * w if w is not None else xhat
+        if has_bias:
+            y = y + wb[-1]
+        self.xhat, self.invstd, self.axes, self.w = xhat, invstd, axes, w
+        self.has_w, self.has_b = has_weight, has_bias
+        return y.astype(x.dtype, copy=False)
+
+    def backward(self, g):
+        nig = self.needs_input_grad
+        xhat, axes = self.xhat, self.axes
+        lead = tuple(range(xhat.ndim - len(axes)))
+        gxhat = g * self.w if self.w is not None else g
+        n = 1
+        for a in axes:
+            n *= xhat.shape[a]
+        out = [_norm_backward(gxhat, xhat, self.invstd, axes, n) if nig[0] else None]
+        if self.has_w:  # dL/dw = sum over leading dims of g xhat
+            out.append((g * xhat).sum(axis=lead) if nig[len(out)] else None)
+        if self.has_b:
+            out.append(g.sum(axis=lead) if nig[len(out)] else None)
+        return tuple(out)
+
+
+def layer_norm(input: Tensor, normalized_shape: Sequence[int] | int,
+               weight: Tensor | None = None, bias: Tensor | None = None,
+               eps: float = 1e-5) -> Tensor:
+    """Normalise over the trailing ``normalized_shape`` dims of each sample.
+
+    Shape:
+        input (*, *normalized_shape); weight and bias normalized_shape; output like input.
+    """
+    ns = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    k = len(ns)
+    if k == 0 or tuple(input.shape[input.ndim - k:]) != ns or input.ndim < k:
+        raise RuntimeError(
+            f"layer_norm: Given normalized_shape={list(ns)}, expected input with shape "
+            f"[*, {', '.join(str(s) for s in ns)}], but got input of size{list(input.shape)}")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != ns:
+            raise RuntimeError(f"layer_norm: expected {name} of shape {list(ns)}, "
+                               f"got {list(t.shape)}")
+    return LayerNorm.apply(input, *_affine_args(weight, bias), has_weight=weight is not None,
+                           has_bias=bias is not None, k=k, eps=float(eps))
+
+
+class GroupNorm(Function):
+    """Normalise each of G channel groups per sample; per-channel affine afterwards."""
+
+    def forward(self, x, *wb, has_weight, has_bias, groups, eps):
+        xp = get_array_module(x)
+        n, c = x.shape[0], x.shape[1]
+        xg = x.reshape(n, groups, -1)
+        mu = xg.mean(axis=2, keepdims=True)
+        xc = xg - mu
+        invstd = 1 / xp.sqrt((xc * xc).mean(axis=2, keepdims=True) + eps)
+        self.xhat = (xc * invstd).reshape(x.shape)
+        self.invstd, self.groups = invstd, groups
+        shape = (1, c) + (1,) * (x.ndim - 2)
+        self.shape, self.has_w, self.has_b = shape, has_weight, has_bias
+        self.w = wb[0].reshape(shape) if has_weight else None
+        y = self.xhat * self.w if has_weight else self.xhat
+        if has_bias:
+            y = y + wb[-1].reshape(shape)
+        return y.astype(x.dtype, copy=False)
+
+    def backward(self, g):
+        nig = self.needs_input_grad
+        xhat = self.xhat
+        nb = xhat.shape[0]
+        axes = (0,) + tuple(range(2, xhat.ndim))
+        out = [None]
+        if nig[0]:
+            gxhat = (g * self.w if self.w is not None else g).reshape(nb, self.groups, -1)
+            xg = xhat.reshape(nb, self.groups, -1)
+            out[0] = _norm_backward(gxhat, xg, self.invstd, (2,), xg.shape[2]).reshape(xhat.shape)
+        if self.has_w:
+            out.append((g * xhat).sum(axis=axes) if nig[len(out)] else None)
+        if self.has_b:
+            out.append(g.sum(axis=axes) if nig[len(out)] else None)
+        return tuple(out)
+
+
+def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """Group normalisation over (N, C, *) with C divisible by ``num_groups``."""
+    if input.ndim < 2:
+        raise RuntimeError(f"group_norm: expected at least 2D input (got {input.ndim}D input)")
+    c = input.shape[1]
+    if num_groups <= 0 or c % num_groups:
+        raise RuntimeError(f"group_norm: Expected number of channels in input to be divisible by "
+                           f"num_groups, but got input of shape {list(input.shape)} and "
+                           f"num_groups={num_groups}")
+    return GroupNorm.apply(input, *_affine_args(weight, bias), has_weight=weight is not None,
+                           has_bias=bias is not None, groups=int(num_groups), eps=float(eps))
+
+
+__all__ = ["batch_norm", "layer_norm", "group_norm"]
+TENSOR_METHODS = ()
+FUNCTIONAL = ("batch_norm", "layer_norm", "group_norm")
