@@ -81,7 +81,7 @@ def run(args: argparse.Namespace) -> dict[str, float]:
             opt.step()
             n = len(yb)
             tot_loss += float(loss.item()) * n
-            tot_correct += float((logits.numpy().argmax(1) == yb.numpy()).sum())
+            tot_correct += float((logits.detach().numpy().argmax(1) == yb.numpy()).sum())
             seen += n
             bar.update(step, loss=tot_loss / seen, acc=tot_correct / seen)
         vl, va = evaluate(model, xva, yva, loss_fn)
