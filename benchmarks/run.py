@@ -41,7 +41,13 @@ def main(argv: list[str] | None = None) -> int:
               f"{os.cpu_count()} CPUs, Python {platform.python_version()}, NumPy "
               f"{np.__version__}, torch {torch.__version__} (default threads: "
               f"{torch.get_num_threads()}); modules: {', '.join(names)}")
-    Path(args.out).write_text(markdown(results, header))
+    text = markdown(results, header)
+    if not args.only or "memory" in args.only:
+        import memory  # noqa: PLC0415
+
+        text += ("\n\n## Peak memory of training (fresh process per library)\n\n"
+                 + "\n".join(memory.main()) + "\n")
+    Path(args.out).write_text(text)
     print(f"wrote {args.out}")
     return 0
 
