@@ -1,0 +1,1 @@
+"""Seeing inside a network: summaries (and later graphs and backward traces)."""

@@ -1,0 +1,1 @@
+"""The model zoo: classic architectures with torchvision's parameter names."""
