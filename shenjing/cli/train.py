@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import nn, optim
 from ..autograd.grad_mode import no_grad
+from ..explain import summary
 from ..backend import manual_seed
 from ..ops.creation import from_numpy
 from ..utils.data import DataLoader, TensorDataset
@@ -68,7 +69,7 @@ def run(args: argparse.Namespace) -> dict[str, float]:
     loader = DataLoader(TensorDataset(from_numpy(xtr), from_numpy(ytr)),
                         batch_size=args.batch_size, shuffle=True)
     print(f"shenjing train: digits 8x8, {len(xtr)} train / {len(xva)} val / {len(xte)} test")
-    print(model)
+    print(summary(model, (xtr.shape[1],)))
     t0 = time.perf_counter()
     for epoch in range(1, args.epochs + 1):
         bar = ProgressBar(len(loader), prefix=f"epoch {epoch}/{args.epochs} ", enabled=not args.quiet)

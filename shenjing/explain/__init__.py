@@ -1,1 +1,2 @@
-"""Seeing inside a network: summaries (and later graphs and backward traces)."""
+"""Seeing inside a network: per-layer summaries (graphs and backward traces come later)."""
+from .summary import LayerInfo, ModelSummary, summary  # noqa: F401
