@@ -38,7 +38,9 @@ after = status("VmHWM:")
 print(json.dumps({{"before_kb": before, "after_kb": after}}))
 """
 
-CASES = [("MLP 784-256-128-10 train (Adam, batch 128)", "bench_mlp", "_step")]
+CASES = [("MLP 784-256-128-10 train (Adam, batch 128)", "bench_mlp", "_step"),
+         ("seed CIFAR CNN train (Adam, batch 64)", "bench_cnn", "_seed_cnn_step"),
+         ("CIFAR ResNet-18 train (SGD momentum, batch 32)", "bench_cnn", "_resnet_step")]
 
 
 def measure(bench: str, factory: str, lib: str) -> dict:
