@@ -48,3 +48,11 @@ def test_seed000_printed_models_equal_pytorch():
             self.fc3 = torch.nn.Linear(32, out_size)
 
     assert ours == repr(MyFcnn(32, 1))
+
+
+@pytest.mark.slow
+def test_seed_cifar_cnn_example_learns_generated_images():
+    import seed_cifar_cnn as ex
+
+    acc = ex.main(epochs=2, n_train=512, n_test=256)
+    assert acc >= 0.9  # ten separable classes; chance is 0.1
