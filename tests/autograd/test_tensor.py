@@ -6,7 +6,7 @@ import torch
 import shenjing as sj
 
 
-def same(ours, theirs):
+def assert_same(ours, theirs):
     assert tuple(ours.shape) == tuple(theirs.shape)
     assert ours.dtype.name == str(theirs.dtype).split(".")[-1], (ours.dtype, theirs.dtype)
     np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
@@ -17,7 +17,7 @@ def same(ours, theirs):
     np.arange(3, dtype=np.int32), np.ones((2, 2), np.float64), [1, 2.5],
 ])
 def test_tensor_dtype_inference(data):
-    same(sj.tensor(data), torch.tensor(data))
+    assert_same(sj.tensor(data), torch.tensor(data))
 
 
 @pytest.mark.parametrize("name,args,kw", [
@@ -30,7 +30,7 @@ def test_tensor_dtype_inference(data):
 def test_creation_matches_torch(name, args, kw):
     kws = {k: getattr(sj, v) for k, v in kw.items()}
     kwt = {k: getattr(torch, v) for k, v in kw.items()}
-    same(getattr(sj, name)(*args, **kws), getattr(torch, name)(*args, **kwt))
+    assert_same(getattr(sj, name)(*args, **kws), getattr(torch, name)(*args, **kwt))
 
 
 def test_like_functions_and_dtypes():

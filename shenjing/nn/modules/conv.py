@@ -5,7 +5,6 @@ initialisation, check the input against the layer's settings, and print like PyT
 """
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -82,12 +81,8 @@ class _ConvNd(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        """W ~ kaiming_uniform_(a=sqrt(5)) = U(+-1/sqrt(fan_in)); b ~ U(+-1/sqrt(fan_in))."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in = self.weight.shape[1] * math.prod(self.kernel_size)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        """W ~ U(+-1/sqrt(fan_in)) (kaiming_uniform_ with a=sqrt(5)), b ~ U(+-1/sqrt(fan_in))."""
+        init.reset_weight_and_bias_(self.weight, self.bias)
 
     def extra_repr(self) -> str:
         nd = self._nd

@@ -1,7 +1,6 @@
 """Linear layers and shape helpers: Linear, Identity, Flatten, Unflatten."""
 from __future__ import annotations
 
-import math
 from typing import Any, Sequence
 
 import numpy as np
@@ -58,12 +57,8 @@ class Linear(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        """W ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)) (kaiming_uniform_ with a=sqrt(5)), b alike."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in = self.in_features
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        """W ~ U(+-1/sqrt(fan_in)) (kaiming_uniform_ with a=sqrt(5)), b ~ U(+-1/sqrt(fan_in))."""
+        init.reset_weight_and_bias_(self.weight, self.bias)
 
     def forward(self, input: Tensor) -> Tensor:
         shape = input._data.shape
