@@ -159,11 +159,11 @@ class Softsign(Function):
 # ----------------------------------------------------------------------------- ReLU family
 class ReLU(Function):
     def forward(self, a):
-        self.mask = a > 0
+        self.a = a  # the graph keeps the input alive anyway: no extra mask
         return get_array_module(a).maximum(a, 0).astype(a.dtype, copy=False)
 
     def backward(self, g):
-        return g * self.mask  # relu' = [a > 0]
+        return g * (self.a > 0)  # relu' = [a > 0]
 
 
 class Hardtanh(Function):

@@ -1,11 +1,13 @@
-"""Convolutions: conv1d, conv2d and their transposes as fused im2col + GEMM Functions.
+"""Convolutions: conv1d, conv2d and their transposes as chunked im2col + GEMM Functions.
 
-Every case runs on one 4-D kernel (a 1-D conv is a 2-D conv with height 1). Forward views the
-padded input as windows (N, C, KH, KW, OH, OW) with ``as_strided``, copies them once into
-``cols`` and does one batched GEMM per group: Y[n, g] = W[g] @ cols[n, g], which lands in NCHW
-with no transpose. Backward reuses the saved ``cols``: dW = sum_n dY cols^T and
-dX = col2im(W^T dY) (KH*KW strided adds into the padded input). The transposed convolution is
-the adjoint: its forward is conv's input-gradient and its backward is conv's forward.
+Every case runs on one 4-D kernel (a 1-D conv is a 2-D conv with height 1). A chunk of the
+batch is padded channel-major and its windows (C, KH, KW, m, OH, OW), viewed with
+``as_strided``, are copied once into cols (C*KH*KW, m*OH*OW), so each pass is one large GEMM:
+Y' = W cols, dW = sum dY' cols^T, dX = col2im(W^T dY') (or, for stride 1, the correlation of dY
+with the flipped filters). Only x is saved (the graph holds it anyway); backward rebuilds cols
+chunk by chunk, so the 9x-sized columns never outlive one chunk. Depthwise convs use
+elementwise taps instead. The transposed convolution is the adjoint: its forward is conv's
+input gradient and its backward conv's forward and weight gradient.
 """
 from __future__ import annotations
 
@@ -27,6 +29,9 @@ _TORCH_DTYPE = {"float32": "Float", "float64": "Double", "float16": "Half"}
 # (i dh + oh sh) WB + j dw + ow sw, so with WV = WB / sw "virtual" columns per output row
 # (ow >= OW are junk, cropped later) every tap's windows are one long strided run per
 # channel: im2col and col2im move rows of OH*WV elements, not OW-long pieces.
+_JUNK_DIV = 8  # virtual columns while junk <= 1/_JUNK_DIV of the output width
+
+
 class _Geo:
     """Sizes of one convolution: padded input (hp, wp), output (oh, ow), buffer (hb, wb, wv)."""
 
@@ -41,8 +46,11 @@ class _Geo:
         self.hp, self.wp = h + pads[0] + pads[1], w + pads[2] + pads[3]
         self.oh = (self.hp - dh * (kh - 1) - 1) // sh + 1
         self.ow = (self.wp - dw * (kw - 1) - 1) // sw + 1
-        self.wb = -(-self.wp // sw) * sw
-        self.wv = self.wb // sw
+        wv = -(-self.wp // sw)
+        if (wv - self.ow) * _JUNK_DIV <= self.ow:  # few junk columns: long merged runs win
+            self.wb, self.wv = wv * sw, wv
+        else:  # small images: junk columns would waste much of the GEMM
+            self.wb, self.wv = self.wp, self.ow
         last = ((kh - 1) * dh + (self.oh - 1) * sh) * self.wb + (kw - 1) * dw \
             + (self.wv - 1) * sw  # the furthest flat position any window reads
         self.hb = max(self.hp, last // self.wb + 1)
@@ -93,25 +101,6 @@ def _windows(buf: Any, geo: _Geo) -> Any:
         (s0, s1, s2 * dh, s3 * dw, s2 * sh, s3 * sw))
 
 
-def _im2col(buf: Any, geo: _Geo) -> Any:
-    """cols (N, C*KH*KW, OH*WV), one copy of the windows."""
-    cols = get_array_module(buf).ascontiguousarray(_windows(buf, geo))
-    return cols.reshape(buf.shape[0], buf.shape[1] * geo.kh * geo.kw, geo.oh * geo.wv)
-
-
-def _col2im(dcols: Any, geo: _Geo) -> Any:
-    """Adjoint of ``_im2col``: scatter-add dcols (N, C*KH*KW, OH*WV) into a buffer."""
-    xp = get_array_module(dcols)
-    n = dcols.shape[0]
-    d = dcols.reshape(n, dcols.shape[1] // (geo.kh * geo.kw), geo.kh, geo.kw, geo.oh, geo.wv)
-    buf = xp.zeros((n, d.shape[1], geo.hb, geo.wb), dcols.dtype)
-    win = _windows(buf, geo)
-    for i in range(geo.kh):  # KH*KW adds, each over the whole batch
-        for j in range(geo.kw):
-            win[:, :, i, j] += d[:, :, i, j]
-    return buf
-
-
 def _widen(g: Any, geo: _Geo) -> Any:
     """dY (N, OC, OH, OW) -> (N, OC, OH*WV) with zeros in the junk columns."""
     n, oc = g.shape[:2]
@@ -128,37 +117,6 @@ def _narrow(y: Any, geo: _Geo, b: Any = None) -> Any:
     if b is not None:
         return y + b[:, None, None]
     return get_array_module(y).ascontiguousarray(y)
-
-
-def _gemm_fwd(cols: Any, w: Any, groups: int) -> Any:
-    """Y[n, g] = W[g] @ cols[n, g]: cols (N, C*K, L), w (OC, C/g, KH, KW) -> (N, OC, L)."""
-    n, _, l_ = cols.shape
-    oc = w.shape[0]
-    if groups == 1:
-        return w.reshape(oc, -1) @ cols
-    y = w.reshape(groups, oc // groups, -1) @ cols.reshape(n, groups, cols.shape[1] // groups, l_)
-    return y.reshape(n, oc, l_)
-
-
-def _gemm_dcols(g: Any, w: Any, groups: int) -> Any:
-    """dcols[n, g] = W[g]^T @ dY[n, g]: g (N, OC, L) -> (N, C*K, L)."""
-    n, oc, l_ = g.shape
-    if groups == 1:
-        return w.reshape(oc, -1).T @ g
-    wg = w.reshape(groups, oc // groups, -1).transpose(0, 2, 1)
-    return (wg @ g.reshape(n, groups, oc // groups, l_)).reshape(n, groups * wg.shape[1], l_)
-
-
-def _gemm_dw(g: Any, cols: Any, w_shape: tuple, groups: int) -> Any:
-    """dW[g] = sum_n dY[n, g] @ cols[n, g]^T (batched products, summed over n)."""
-    n, oc, l_ = g.shape
-    xp = get_array_module(g)
-    if groups == 1:
-        gw = xp.matmul(g, cols.transpose(0, 2, 1))
-    else:
-        gw = xp.matmul(g.reshape(n, groups, oc // groups, l_),
-                       cols.reshape(n, groups, cols.shape[1] // groups, l_).transpose(0, 1, 3, 2))
-    return gw.sum(0).reshape(w_shape)
 
 
 def _dw_fwd(win: Any, w: Any, geo: _Geo) -> Any:
@@ -192,6 +150,153 @@ def _dw_grads(g: Any, win: Any, w: Any, geo: _Geo, need_x: bool, need_w: bool) -
     return buf, gw
 
 
+# ----------------------------------------------------------------------------- GEMM path
+# Channel-major layout: a chunk of m samples is padded into a (C, m, HB, WB) buffer, its
+# windows copied once into cols (C*KH*KW, m*OH*WV), and each pass is ONE large GEMM:
+#   Y' (OC, m L) = W (OC, CK) @ cols,  dW += dY' (OC, m L) @ cols^T,  dcols = W^T @ dY'.
+# The batch is cut into a few chunks so the 9x-sized cols stay cache-sized and never live
+# beyond one chunk; backward rebuilds them from the input (which the graph keeps anyway).
+_CHUNK_BYTES = 1 << 23
+
+
+def _chunks(n: int, per_sample: int) -> list:
+    """Balanced [n0, n1) ranges over the batch with at most _CHUNK_BYTES of cols each."""
+    k = min(n, max(1, -(-per_sample * n // _CHUNK_BYTES)))
+    if n == 0:
+        return []
+    if k <= 1:
+        return [(0, n)]
+    step = -(-n // k)
+    return [(i, min(i + step, n)) for i in range(0, n, step)]
+
+
+def _buffer_cm(x: Any, geo: _Geo, mode: str) -> Any:
+    """x (m, C, H, W) padded into a channel-major (C, m, hb, wb) buffer (a view if no pad)."""
+    xp = get_array_module(x)
+    pt, pb, pl, pr = geo.pads
+    xt = x.transpose(1, 0, 2, 3)
+    if mode != "zeros" and (pt or pb or pl or pr):
+        xt = xp.pad(xt, ((0, 0), (0, 0), (pt, pb), (pl, pr)), mode=_NP_MODE[mode])
+        pt = pl = 0
+    h, w = xt.shape[2:]
+    if (geo.hb, geo.wb) == (h, w) and not (pt or pl):
+        return xt
+    buf = xp.zeros((xt.shape[0], xt.shape[1], geo.hb, geo.wb), x.dtype)
+    buf[:, :, pt:pt + h, pl:pl + w] = xt
+    return buf
+
+
+def _cols(x: Any, geo: _Geo, mode: str) -> Any:
+    """cols (C*KH*KW, m*OH*WV) of a chunk x (m, C, H, W): one copy of the windows."""
+    win = _windows(_buffer_cm(x, geo, mode), geo).transpose(0, 2, 3, 1, 4, 5)
+    cols = get_array_module(x).ascontiguousarray(win)
+    return cols.reshape(win.shape[0] * geo.kh * geo.kw, x.shape[0] * geo.oh * geo.wv)
+
+
+def _wmat(w: Any, groups: int) -> Any:
+    return w.reshape(groups, w.shape[0] // groups, -1)
+
+
+def _conv_fwd(x: Any, w: Any, geo: _Geo, groups: int, mode: str, b: Any = None) -> Any:
+    """y (N, OC, OH, OW) = conv(x, w) + b, chunk by chunk: Y' = W cols, one GEMM per group."""
+    xp = get_array_module(x)
+    n, c = x.shape[:2]
+    oc = w.shape[0]
+    y = xp.empty((n, oc, geo.oh, geo.ow), x.dtype)
+    wm = _wmat(w, groups)
+    per = c * geo.kh * geo.kw * geo.oh * geo.wv * x.dtype.itemsize
+    for n0, n1 in _chunks(n, per):
+        cols = _cols(x[n0:n1], geo, mode)
+        out = wm[0] @ cols if groups == 1 else \
+            wm @ cols.reshape(groups, cols.shape[0] // groups, -1)
+        out = out.reshape(oc, n1 - n0, geo.oh, geo.wv)[..., :geo.ow].transpose(1, 0, 2, 3)
+        if b is None:
+            y[n0:n1] = out
+        else:
+            xp.add(out, b[:, None, None], out=y[n0:n1])
+    return y
+
+
+def _conv_bwd(g: Any, x: Any, w: Any, geo: _Geo, groups: int, mode: str, c: int,
+              need_x: bool, need_w: bool) -> tuple:
+    """(dX (N, c, H, W), dW) of y = conv(x, w) given dY = g (N, OC, OH, OW), chunk by chunk:
+    dW = sum dY' cols^T and dX = unpad(col2im(W^T dY')), or for stride 1 with zero padding
+    dX = the full correlation of dY with the flipped transposed filters."""
+    xp = get_array_module(g)
+    n, oc = g.shape[:2]
+    k, l_ = geo.kh * geo.kw, geo.oh * geo.wv
+    wm = _wmat(w, groups)
+    gw = xp.zeros(wm.shape, g.dtype) if need_w else None
+    # stride 1: dX = conv(dY, W^T flipped) beats GEMM + col2im unless its GEMM has too few
+    # rows (c small next to oc; measured)
+    full = _full_pads(geo) if need_x and mode == "zeros" and c >= min(oc, 64) else None
+    if full is not None:
+        gx = _conv_fwd(g, _flip_t(w, groups), _Geo(geo.oh, geo.ow, geo.kh, geo.kw, full,
+                                                   (1, 1), geo.dil), groups, "zeros")
+        need_x = False
+    else:
+        gx = xp.empty((n, c, geo.h, geo.w), g.dtype) if need_x else None
+    if not (need_x or need_w):
+        return gx, None
+    wt = wm.transpose(0, 2, 1) if need_x else None
+    for n0, n1 in _chunks(n, c * k * l_ * g.dtype.itemsize):
+        m = n1 - n0
+        gt = g[n0:n1].transpose(1, 0, 2, 3)  # dY' (OC, m, OH, WV), junk columns zero
+        if geo.wv == geo.ow:
+            gt = xp.ascontiguousarray(gt)
+        else:
+            wide = xp.empty((oc, m, geo.oh, geo.wv), g.dtype)
+            wide[..., :geo.ow] = gt
+            wide[..., geo.ow:] = 0
+            gt = wide
+        gt = gt.reshape(groups, oc // groups, m * l_)
+        if need_w:  # dW[g] += dY'[g] cols[g]^T
+            cols = _cols(x[n0:n1], geo, mode).reshape(groups, -1, m * l_)
+            gw += gt @ cols.transpose(0, 2, 1)
+            del cols
+        if need_x:  # dX = unpad(col2im(W^T dY'))
+            dcols = (wt[0] @ gt[0]) if groups == 1 else wt @ gt
+            buf = _col2im_cm(dcols.reshape(c, geo.kh, geo.kw, m, geo.oh, geo.wv), geo)
+            del dcols
+            if mode == "zeros":
+                pt, pl = geo.pads[0], geo.pads[2]
+                gx[n0:n1] = buf[:, :, pt:pt + geo.h, pl:pl + geo.w].transpose(1, 0, 2, 3)
+            else:
+                gx[n0:n1] = _unbuffer(buf.transpose(1, 0, 2, 3), geo, mode)
+    return gx, (gw.reshape(w.shape) if need_w else None)
+
+
+def _full_pads(geo: _Geo) -> tuple | None:
+    """Pads d(k-1) - p of the full correlation giving a stride-1 conv's input gradient, or
+    None where that does not apply (strided, or padding wider than the kernel reach)."""
+    if geo.stride != (1, 1):
+        return None
+    rh, rw = geo.dil[0] * (geo.kh - 1), geo.dil[1] * (geo.kw - 1)
+    pads = (rh - geo.pads[0], rh - geo.pads[1], rw - geo.pads[2], rw - geo.pads[3])
+    return pads if min(pads) >= 0 else None
+
+
+def _flip_t(w: Any, groups: int) -> Any:
+    """W (G*OCg, Cg, KH, KW) -> per group transposed and spatially flipped (G*Cg, OCg, KH, KW):
+    the filters of the input-gradient correlation."""
+    oc, cg, kh, kw = w.shape
+    wg = w.reshape(groups, oc // groups, cg, kh, kw).transpose(0, 2, 1, 3, 4)
+    return get_array_module(w).ascontiguousarray(wg[..., ::-1, ::-1]).reshape(
+        groups * cg, oc // groups, kh, kw)
+
+
+def _col2im_cm(d: Any, geo: _Geo) -> Any:
+    """Adjoint of the windows copy: d (C, KH, KW, m, OH, WV) added into a (C, m, hb, wb)
+    buffer, KH*KW strided adds over the whole chunk."""
+    c, m = d.shape[0], d.shape[3]
+    buf = get_array_module(d).zeros((c, m, geo.hb, geo.wb), d.dtype)
+    win = _windows(buf, geo)
+    for i in range(geo.kh):
+        for j in range(geo.kw):
+            win[:, :, i, j] += d[:, i, j]
+    return buf
+
+
 # ----------------------------------------------------------------------------- Functions
 def _as4d(x: Any, w: Any, nd: int, batched: bool) -> tuple:
     if not batched:
@@ -208,47 +313,45 @@ def _out(y: Any, nd: int, batched: bool) -> Any:
 
 
 class ConvNd(Function):
-    """y = conv(x, w) + b for 1-D/2-D, batched or not; inputs (x, w[, b])."""
+    """y = conv(x, w) + b for 1-D/2-D, batched or not; inputs (x, w[, b]).
+
+    Saves only x itself (alive anyway as an input of the graph): backward rebuilds cols."""
 
     def forward(self, x, w, b=None, *, nd, batched, stride, pads, dil, groups, mode):
         x4, w4 = _as4d(x, w, nd, batched)
         geo = _Geo(x4.shape[2], x4.shape[3], w4.shape[2], w4.shape[3], pads, stride, dil)
-        buf = _buffer(x4, geo, mode)
         self.depthwise = groups == x4.shape[1] == w4.shape[0] and x4.shape[0] > 0
         if self.depthwise:  # one filter per channel: elementwise taps beat tiny GEMMs
-            cols = _windows(buf, geo)
-            y = _narrow(_dw_fwd(cols, w4, geo), geo, b)
+            self.win = _windows(_buffer(x4, geo, mode), geo)
+            y = _narrow(_dw_fwd(self.win, w4, geo), geo, b)
         else:
-            cols = _im2col(buf, geo)
-            y = _narrow(_gemm_fwd(cols, w4, groups), geo, b)
-        self.cols, self.w4, self.xs, self.ws = cols, w4, x.shape, w.shape
-        self.geo, self.groups, self.mode, self.n = geo, groups, mode, x4.shape[0]
+            y = _conv_fwd(x4, w4, geo, groups, mode, b)
+        self.x4, self.w4, self.xs, self.ws = x4, w4, x.shape, w.shape
+        self.geo, self.groups, self.mode = geo, groups, mode
         return _out(y, nd, batched)
 
     def backward(self, g):
         nig = self.needs_input_grad
-        geo, groups = self.geo, self.groups
-        g = g.reshape(self.n, self.w4.shape[0], geo.oh, geo.ow)
-        gwide = _widen(g, geo)
+        geo, w4, x4 = self.geo, self.w4, self.x4
+        g = g.reshape(x4.shape[0], w4.shape[0], geo.oh, geo.ow)
         gx = gw = gb = None
         if self.depthwise:
-            buf, gw = _dw_grads(gwide, self.cols, self.w4, geo, nig[0], nig[1])
+            buf, gw = _dw_grads(_widen(g, geo), self.win, w4, geo, nig[0], nig[1])
             if nig[0]:
-                gx = _unbuffer(buf, geo, self.mode).reshape(self.xs)
-            if nig[1]:
-                gw = gw.reshape(self.ws)
-        if nig[0] and gx is None:  # dX = unpad(col2im(W^T dY))
-            buf = _col2im(_gemm_dcols(gwide, self.w4, groups), geo)
-            gx = _unbuffer(buf, geo, self.mode).reshape(self.xs)
-        if nig[1] and gw is None:  # dW = sum_n dY cols^T
-            gw = _gemm_dw(gwide, self.cols, self.w4.shape, groups).reshape(self.ws)
+                gx = _unbuffer(buf, geo, self.mode)
+        elif nig[0] or nig[1]:
+            gx, gw = _conv_bwd(g, x4, w4, geo, self.groups, self.mode, x4.shape[1], nig[0],
+                               nig[1])
+        gx = gx.reshape(self.xs) if nig[0] else None
+        gw = gw.reshape(self.ws) if nig[1] else None
         if len(nig) > 2 and nig[2]:  # db = sum of dY over n, h, w
             gb = g.sum(axis=(0, 2, 3))
         return gx, gw, gb
 
 
 class ConvTransposeNd(Function):
-    """y = conv_transpose(x, w) + b, the adjoint of conv in x: y = crop(col2im(W^T x))."""
+    """y = conv_transpose(x, w) + b, the adjoint of conv in x: its forward is conv's input
+    gradient, its backward conv's forward (dX) and conv's weight gradient (dW)."""
 
     def forward(self, x, w, b=None, *, nd, batched, stride, pad, dil, groups, out_hw):
         x4, w4 = _as4d(x, w, nd, batched)
@@ -256,24 +359,24 @@ class ConvTransposeNd(Function):
         # the conv whose input is y (padded by pad): its output grid is x's
         geo = _Geo(out_hw[0], out_hw[1], w4.shape[2], w4.shape[3], (ph, ph, pw, pw), stride,
                    dil)
-        xw = _widen(x4, geo)
-        y = _unbuffer(_col2im(_gemm_dcols(xw, w4, groups), geo), geo, "zeros")
+        y = _conv_bwd(x4, None, w4, geo, groups, "zeros", w4.shape[1] * groups, True,
+                      False)[0]
         if b is not None:
             y += b[:, None, None]
-        self.xw, self.w4, self.xs, self.ws, self.geo, self.groups = xw, w4, x.shape, w.shape, \
+        self.x4, self.w4, self.xs, self.ws, self.geo, self.groups = x4, w4, x.shape, w.shape, \
             geo, groups
         return _out(y, nd, batched)
 
     def backward(self, g):
         nig = self.needs_input_grad
-        geo, groups = self.geo, self.groups
-        g = g.reshape(self.xw.shape[0], self.ws[1] * groups, geo.h, geo.w)
-        cols = _im2col(_buffer(g, geo, "zeros"), geo)  # im2col(dY): the adjoint of col2im
+        geo, groups, x4, w4 = self.geo, self.groups, self.x4, self.w4
+        g = g.reshape(x4.shape[0], self.ws[1] * groups, geo.h, geo.w)
         gx = gw = gb = None
-        if nig[0]:  # dX = W im2col(dY): conv2d's forward
-            gx = _narrow(_gemm_fwd(cols, self.w4, groups), geo).reshape(self.xs)
-        if nig[1]:  # dW[g] = sum_n X[n, g] im2col(dY)[n, g]^T
-            gw = _gemm_dw(self.xw, cols, self.w4.shape, groups).reshape(self.ws)
+        if nig[0]:  # dX = conv2d(dY, W)
+            gx = _conv_fwd(g, w4, geo, groups, "zeros").reshape(self.xs)
+        if nig[1]:  # dW: conv's weight gradient with x as its output gradient, dY its input
+            gw = _conv_bwd(x4, g, w4, geo, groups, "zeros", g.shape[1], False, True)[1]
+            gw = gw.reshape(self.ws)
         if len(nig) > 2 and nig[2]:
             gb = g.sum(axis=(0, 2, 3))
         return gx, gw, gb

@@ -26,7 +26,8 @@ class BatchNorm(Function):
     """Batch norm over every dim but 1; inputs (x, [weight], [bias]) as flags say.
 
     Training normalises with the batch's biased variance; eval with the running stats, where
-    the op is affine: dx = g w invstd.
+    the op is affine: dx = g w invstd. Saves x (alive anyway as a graph input), mean and
+    invstd, and rebuilds xhat in backward rather than holding a second activation.
     """
 
     def forward(self, x, *wb, has_weight, has_bias, mean, var, eps, training, stats):
@@ -40,33 +41,57 @@ class BatchNorm(Function):
             xc = x - mu
             v = (xc * xc).mean(axis=axes, keepdims=True)
             stats["mean"], stats["var"] = mu.reshape(-1), v.reshape(-1)
-        else:
-            xc = x - mean.reshape(shape)
-            v = var.reshape(shape)
-        invstd = 1 / xp.sqrt(v + eps)
-        xhat = xc * invstd
-        y = xhat * w.reshape(shape) if w is not None else xhat
-        if b is not None:
-            y = y + b.reshape(shape)
-        self.xhat, self.invstd, self.axes, self.training = xhat, invstd, axes, training
+            invstd = 1 / xp.sqrt(v + eps)
+            # y = xhat w + b = (x - mean) (invstd w) + b
+            y = xc * (invstd * w.reshape(shape) if w is not None else invstd)
+            if b is not None:
+                y += b.reshape(shape)
+        else:  # affine in x: y = x scale + (b - mean scale), scale = invstd w
+            mu = mean.reshape(shape)
+            invstd = 1 / xp.sqrt(var.reshape(shape) + eps)
+            scale = invstd * w.reshape(shape) if w is not None else invstd
+            shift = -mu * scale
+            if b is not None:
+                shift = shift + b.reshape(shape)
+            y = x * scale
+            y += shift
+        self.x, self.mu, self.invstd, self.axes, self.training = x, mu, invstd, axes, training
         self.w, self.shape, self.has_w, self.has_b = w, shape, has_weight, has_bias
         return y.astype(x.dtype, copy=False)
 
     def backward(self, g):
         nig = self.needs_input_grad
-        axes, xhat = self.axes, self.xhat
-        gxhat = g * self.w.reshape(self.shape) if self.w is not None else g
+        axes, invstd = self.axes, self.invstd
+        need_w = self.has_w and nig[1]
+        xhat = None
+        if need_w or (nig[0] and self.training):  # xhat = (x - mean) invstd, rebuilt
+            xhat = self.x - self.mu
+            xhat *= invstd
+        sg = sgx = None
         gx = None
         if nig[0]:
+            scale = invstd * self.w.reshape(self.shape) if self.w is not None else invstd
             if self.training:
-                gx = _norm_backward(gxhat, xhat, self.invstd, axes, xhat.size // xhat.shape[1])
+                # dx = w invstd (g - mean(g) - xhat mean(g xhat)), means over the batch axes
+                n = g.size // g.shape[1]
+                sg = g.sum(axis=axes, keepdims=True)
+                sgx = (g * xhat).sum(axis=axes, keepdims=True)
+                gx = g - sg / n
+                gx -= xhat * (sgx / n)
+                gx *= scale
             else:
-                gx = gxhat * self.invstd
+                gx = g * scale
         out = [gx]
         if self.has_w:  # dL/dw = sum(g xhat)
-            out.append((g * xhat).sum(axis=axes) if nig[len(out)] else None)
+            if nig[len(out)]:
+                out.append(sgx.reshape(-1) if sgx is not None else (g * xhat).sum(axis=axes))
+            else:
+                out.append(None)
         if self.has_b:  # dL/db = sum(g)
-            out.append(g.sum(axis=axes) if nig[len(out)] else None)
+            if nig[len(out)]:
+                out.append(sg.reshape(-1) if sg is not None else g.sum(axis=axes))
+            else:
+                out.append(None)
         return tuple(out)
 
 

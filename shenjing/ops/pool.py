@@ -151,8 +151,9 @@ class _MaxBackward:
     """Shared backward of max pools: scatter g to the saved flat argmax positions."""
 
     def backward(self, g):
-        g = g.reshape(self.flat.shape)
-        gp = _scatter_planes(self.flat, g, self.plane4, self.overlap)
+        flat = self.flat
+        g = g.reshape(flat.shape)
+        gp = _scatter_planes(flat, g, self.plane4, self.overlap)
         gx = _unpad(gp, self.shape4, self.pad) if self.pad is not None else gp
         return (gx.reshape(self.inshape),)
 
@@ -161,8 +162,30 @@ class _MaxBackward:
 
 class MaxPool(_MaxBackward, Function):
     """y = max over each window, as a running max over the kh*kw strided slices (one per
-    kernel offset); saves each output's argmax as a flat position in the padded plane.
+    kernel offset); saves each output's argmax as its (int8) window offset, from which
+    backward rebuilds the flat position in the padded plane.
     Ties keep the first offset in row-major window order, like PyTorch."""
+
+    @property
+    def flat(self) -> Any:
+        """Flat argmax positions in the padded plane, rebuilt from the saved offsets."""
+        return self.off[self.arg] + self.base
+
+    def backward(self, g):
+        if not self.tile:
+            return _MaxBackward.backward(self, g)
+        # dL/dx at tile offset t = dL/dy where the max sat at offset t, else 0
+        xp = get_array_module(g)
+        a, (kh, kw) = self.arg, self.k
+        g = g.reshape(a.shape)
+        gx = xp.empty(self.shape4, g.dtype)
+        g6 = gx.reshape(a.shape[0], a.shape[1], a.shape[2], kh, a.shape[3], kw)
+        hit = xp.empty(a.shape, dtype=bool)
+        for i in range(kh):
+            for j in range(kw):
+                xp.equal(a, i * kw + j, out=hit)
+                xp.multiply(g, hit, out=g6[:, :, :, i, :, j])
+        return (gx.reshape(self.inshape),)
 
     def forward(self, x, *, shape4, k, s, p, d, oh, ow, out_shape, out_idx):
         xp = get_array_module(x)
@@ -176,18 +199,31 @@ class MaxPool(_MaxBackward, Function):
         m = vs[0].copy()
         for v in vs[1:]:
             xp.maximum(m, v, out=m)
+        if not self.needs_input_grad and out_idx is None:  # no tape (inference): no argmax
+            return m.reshape(out_shape)
         a = xp.zeros(m.shape, dtype=np.int8 if len(vs) < 128 else np.int32)
+        hit, step = xp.empty(m.shape, dtype=bool), xp.empty_like(a)
         for i in range(len(vs) - 1, -1, -1):  # last to first: the first tied offset wins
-            a = xp.where(vs[i] == m, i, a)
+            # a = i where vs[i] == m else a, as a -= [vs[i] == m] (a - i) (cheap int ops)
+            xp.equal(vs[i], m, out=hit)
+            xp.subtract(a, a.dtype.type(i), out=step)
+            xp.multiply(step, hit.view(np.int8), out=step)
+            a -= step
         pw = xpad.shape[3]
         # padded-plane position: (i sh + (a // kw) dh) pw + j sw + (a % kw) dw
-        off = xp.asarray([(t // k[1]) * d[0] * pw + (t % k[1]) * d[1] for t in range(len(vs))])
-        base = (xp.arange(oh) * (s[0] * pw)).reshape(oh, 1) + xp.arange(ow) * s[1]
-        self.flat = off[a] + base
+        self.off = xp.asarray([(t // k[1]) * d[0] * pw + (t % k[1]) * d[1]
+                               for t in range(len(vs))])
+        self.base = (xp.arange(oh) * (s[0] * pw)).reshape(oh, 1) + xp.arange(ow) * s[1]
+        self.arg = a  # the window offset of each max (small ints); flat positions on demand
+        # windows exactly tile the plane: backward writes each tile offset with no scatter
+        self.tile = (xpad is x4 and s == k and d == (1, 1) and oh * k[0] == shape4[2]
+                     and ow * k[1] == shape4[3])
+        self.k = k
         self.overlap = s[0] < d[0] * (k[0] - 1) + 1 or s[1] < d[1] * (k[1] - 1) + 1
         self.plane4, self.shape4, self.inshape = xpad.shape, shape4, x.shape
         if out_idx is not None:  # position in the unpadded H*W plane, like PyTorch
-            rows, cols = self.flat // pw - p[0], self.flat % pw - p[1]
+            flat = self.flat
+            rows, cols = flat // pw - p[0], flat % pw - p[1]
             out_idx.append((rows * shape4[3] + cols).reshape(out_shape))
         return m.reshape(out_shape)
 
