@@ -376,6 +376,12 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
 
 
 # ----------------------------------------------------------------------------- binary
+def _upstream(g, fn):
+    """dL/dloss_i for an elementwise loss: g (/ n for 'mean'), times the weight if any."""
+    r = g / fn.n if fn.reduction == "mean" and fn.n else g
+    return r if fn.w is None else r * fn.w
+
+
 class BinaryCrossEntropy(Function):
     """l = -w (y log p + (1-y) log(1-p)), logs clamped to >= -100 as in PyTorch.
 
@@ -396,9 +402,7 @@ class BinaryCrossEntropy(Function):
 
     def backward(self, g):
         xp = get_array_module(g)
-        r = g / self.n if self.reduction == "mean" and self.n else g
-        if self.w is not None:
-            r = r * self.w
+        r = _upstream(g, self)
         nig = self.needs_input_grad
         p = self.p
         gp = r * (p - self.y) / xp.maximum(p * (1 - p), 1e-12) if nig[0] else None
@@ -428,9 +432,7 @@ class BCEWithLogits(Function):
 
     def backward(self, g):
         xp = get_array_module(g)
-        r = g / self.n if self.reduction == "mean" and self.n else g
-        if self.w is not None:
-            r = r * self.w
+        r = _upstream(g, self)
         x, y, e, pw = self.x, self.y, self.e, self.pw
         nig = self.needs_input_grad
         gx = gy = None

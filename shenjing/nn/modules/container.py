@@ -19,6 +19,14 @@ def _index(idx: Any, n: int, what: str) -> int:
     return idx % n
 
 
+def _renumber(modules: dict) -> None:
+    """Rename the remaining modules 0..n-1 after a deletion, as PyTorch does."""
+    items = list(modules.values())
+    modules.clear()
+    for i, m in enumerate(items):
+        modules[str(i)] = m
+
+
 class Sequential(Module):
     """Modules run one after another: ``Sequential(a, b)(x) == b(a(x))``.
 
@@ -56,11 +64,7 @@ class Sequential(Module):
                 del self._modules[k]
         else:
             del self._modules[keys[_index(idx, len(keys), "Sequential")]]
-        # PyTorch renumbers the remaining modules 0..n-1
-        items = list(self._modules.values())
-        self._modules.clear()
-        for i, m in enumerate(items):
-            self._modules[str(i)] = m
+        _renumber(self._modules)
 
     def __len__(self) -> int:
         return len(self._modules)
@@ -123,10 +127,7 @@ class ModuleList(Module):
         keys = list(self._modules)
         for k in (keys[idx] if isinstance(idx, slice) else [keys[_index(idx, len(keys), "")]]):
             del self._modules[k]
-        items = list(self._modules.values())
-        self._modules.clear()
-        for i, m in enumerate(items):
-            self._modules[str(i)] = m
+        _renumber(self._modules)
 
     def __len__(self) -> int:
         return len(self._modules)
