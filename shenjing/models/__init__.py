@@ -51,3 +51,16 @@ def get_model(name: str, **kwargs: Any) -> nn.Module:
 __all__ = (["get_model", "list_models"] + _lenet_mod.__all__ + _seed_mod.__all__
            + _alexnet_mod.__all__ + _vgg_mod.__all__ + _resnet_mod.__all__
            + _preact_mod.__all__)
+
+# Models for other tasks (text, word vectors, generative, super-resolution) export their
+# ``__all__`` and register only the builders they list in a ``BUILDERS`` dict.
+for _opt in ("text", "word2vec", "gan", "super_resolution"):
+    try:
+        _mod = __import__(f"shenjing.models.{_opt}", fromlist=["*"])
+    except ModuleNotFoundError as _e:  # these land one by one
+        if _e.name != f"shenjing.models.{_opt}":
+            raise
+        continue
+    globals().update({k: getattr(_mod, k) for k in _mod.__all__})
+    _BUILDERS.update(getattr(_mod, "BUILDERS", {}))
+    __all__ = __all__ + list(_mod.__all__)

@@ -4,7 +4,7 @@ from importlib import import_module as _imp
 from . import functional, init  # noqa: F401
 
 _MODULE_FILES = ("module", "container", "linear", "activation", "normalization", "dropout", "loss",
-                 "conv", "pooling", "upsampling")
+                 "conv", "pooling", "upsampling", "sparse", "rnn")
 for _name in _MODULE_FILES:
     try:
         _m = _imp(f"shenjing.nn.modules.{_name}")

@@ -6,4 +6,12 @@ from .optimizer import Optimizer
 from .rmsprop import RMSprop
 from .sgd import SGD
 
+try:
+    from .sparse_adam import SparseAdam  # noqa: F401
+except ModuleNotFoundError as _e:  # lands with the embedding work
+    if _e.name != "shenjing.optim.sparse_adam":
+        raise
+
 __all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "lr_scheduler"]
+if "SparseAdam" in globals():
+    __all__.append("SparseAdam")

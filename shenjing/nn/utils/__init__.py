@@ -119,3 +119,10 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
         n = p.numel()
         p._data = vec._data[at:at + n].reshape(p._data.shape).astype(p._data.dtype, copy=False)
         at += n
+
+
+try:
+    rnn = __import__("shenjing.nn.utils.rnn", fromlist=["*"])
+except ModuleNotFoundError as _e:  # lands with the recurrent layers
+    if _e.name != "shenjing.nn.utils.rnn":
+        raise
