@@ -18,7 +18,7 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from .autograd import Tensor
-from .backend import dtypes
+from .backend import device, dtypes, move
 
 __all__ = ["save", "load"]
 
@@ -49,8 +49,11 @@ class _Encoder:
         if isinstance(obj, np.bool_):
             return bool(obj)
         if isinstance(obj, Tensor):
-            return {"tensor": self._add(obj, np.asarray(obj._data)),
-                    "requires_grad": bool(obj.requires_grad)}
+            out = {"tensor": self._add(obj, np.asarray(move(obj._data, "cpu"))),
+                   "requires_grad": bool(obj.requires_grad)}
+            if type(obj._data) is not np.ndarray and obj.device.type != "cpu":
+                out["device"] = str(obj.device)  # loaded back there unless map_location says
+            return out
         if isinstance(obj, np.ndarray):
             return {"ndarray": self._add(obj, obj)}
         if isinstance(obj, dtypes.dtype):
@@ -175,15 +178,17 @@ def load(f: str | os.PathLike | BinaryIO, map_location: Any = None, weights_only
          **kwargs: Any) -> Any:
     """Load what :func:`save` wrote. Validates the whole file before building any tensor.
 
-    ``map_location`` may be None, 'cpu', a device, a dict or a callable (CPU is the only
-    device); ``weights_only`` is accepted for compatibility: no code is ever unpickled.
+    ``map_location``: None (each tensor back on the device it was saved from), 'cpu',
+    'cuda[:i]', a device, a dict {saved device: device} or a callable(tensor, saved device)
+    returning the tensor to use. ``weights_only`` is accepted for compatibility: no code is
+    ever unpickled.
     """
-    if isinstance(map_location, str) and map_location.startswith("cuda"):
-        from .backend import device  # noqa: PLC0415
-
-        device(map_location)  # raises the clear "needs CuPy" error
+    if isinstance(map_location, (str, device)):
+        device(map_location)  # a bad device string fails before reading
     data = _read_all(f)
-    if data[:2] in (b"\x80\x02", b"\x80\x03", b"\x80\x04", b"\x80\x05") or data[:1] == b"\x80":
+    ours = len(data) >= 9 and data[8:9] == b"{" and 8 + int.from_bytes(data[:8], "little") \
+        <= len(data)  # a header length whose first byte is 0x80 must not look like a pickle
+    if not ours and data[:1] == b"\x80":
         _fail("this is a Python pickle; shenjing never unpickles files because a pickle can run "
               "arbitrary code. Re-save it with shenjing.save (or convert it to safetensors)")
     if data[:4] == b"PK\x03\x04":
@@ -216,7 +221,7 @@ def load(f: str | os.PathLike | BinaryIO, map_location: Any = None, weights_only
         structure = json.loads(meta.get("structure", ""))
     except (TypeError, ValueError):
         _fail("the structure description is not valid JSON")
-    return _Decoder(arrays).decode(structure)
+    return _Decoder(arrays, map_location).decode(structure)
 
 
 def _check_tensors(header: dict, body: memoryview) -> dict[str, np.ndarray]:
@@ -257,9 +262,24 @@ def _check_tensors(header: dict, body: memoryview) -> dict[str, np.ndarray]:
 
 
 class _Decoder:
-    def __init__(self, arrays: dict[str, np.ndarray]) -> None:
+    def __init__(self, arrays: dict[str, np.ndarray], map_location: Any = None) -> None:
         self.arrays = arrays
         self.made: dict[str, Any] = {}
+        self.map_location = map_location
+
+    def place(self, t: Tensor, saved: str) -> Tensor:
+        """Put a loaded tensor where ``map_location`` says (default: where it was saved)."""
+        loc = self.map_location
+        if callable(loc) and not isinstance(loc, (str, device)):
+            out = loc(t, saved)
+            return t if out is None else out
+        if isinstance(loc, dict):
+            loc = loc.get(saved, saved)
+        target = device(saved if loc is None else loc)
+        if target.type == "cpu":
+            return t
+        t._data = move(t._data, target)
+        return t
 
     def decode(self, s: Any) -> Any:
         if s is None or isinstance(s, (bool, int, float, str)):
@@ -278,7 +298,7 @@ class _Decoder:
                 if key == "ndarray":
                     self.made[name] = arr
                 else:
-                    t = Tensor._wrap(arr, None, False)
+                    t = self.place(Tensor._wrap(arr, None, False), s.get("device", "cpu"))
                     if s.get("requires_grad") is True and arr.dtype.kind == "f":
                         t.requires_grad = True
                     self.made[name] = t

@@ -182,3 +182,17 @@ def test_pickle_is_refused_without_executing(tmp_path, monkeypatch):
         sj.load(tmp_path / "torch.pt")
     with pytest.raises(ValueError, match="pickle"):
         sj.load(io.BytesIO(pickle.dumps([1, 2], protocol=2)))
+
+
+def test_header_length_starting_with_0x80_is_not_taken_for_a_pickle():
+    """The 8-byte header length is little-endian: its first byte may be 0x80 (a pickle's
+    first byte); such checkpoints must still load."""
+    hit = 0
+    for pad in range(0, 300):
+        buf = io.BytesIO()
+        sj.save({"k" * (1 + pad): sj.ones(1)}, buf)
+        data = buf.getvalue()
+        if data[:1] == b"\x80":
+            hit += 1
+            assert list(sj.load(io.BytesIO(data))) == ["k" * (1 + pad)]
+    assert hit > 0

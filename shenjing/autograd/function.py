@@ -27,16 +27,23 @@ class Function:
     @classmethod
     def apply(cls, *inputs: "Tensor", **attrs: Any) -> "Tensor":
         fn = cls.__new__(cls)
+        arrays = [t._data for t in inputs]
+        if len(arrays) > 1:  # every input on one device (the common all-NumPy case is cheap)
+            kind = type(arrays[0])
+            for a in arrays:
+                if type(a) is not kind:
+                    arrays = _same_device(cls, inputs)
+                    break
         if state.enabled:
             nig = tuple([t.requires_grad for t in inputs])
             if True in nig:
                 fn.needs_input_grad = nig
-                out = fn.forward(*[t._data for t in inputs], **attrs)
+                out = fn.forward(*arrays, **attrs)
                 fn.inputs = inputs
                 # edges are fixed now: a later in-place op may give an input a new grad_fn
                 fn.next_fns = tuple([t.grad_fn for t in inputs])
                 return _wrap(out, fn, True)
-        return _wrap(fn.forward(*[t._data for t in inputs], **attrs), None, False)
+        return _wrap(fn.forward(*arrays, **attrs), None, False)
 
     def name(self) -> str:
         return type(self).__name__ + "Backward0"
@@ -47,6 +54,24 @@ class Function:
     @property
     def next_functions(self) -> tuple:
         return tuple((g, 0) for g in self.next_fns)
+
+
+def _same_device(cls: type, inputs: tuple) -> list:
+    """The inputs' arrays on one device, or PyTorch's error naming two devices. As in
+    PyTorch, a 0-d CPU tensor (a scalar) may join tensors of another device."""
+    devices = []
+    for t in inputs:
+        d = t.device
+        if d not in devices and not (d.type == "cpu" and t._data.ndim == 0):
+            devices.append(d)
+    if len(devices) > 1:
+        raise RuntimeError(f"Expected all tensors to be on the same device, but found at least "
+                           f"two devices, {devices[0]} and {devices[1]}! (in {cls.__name__})")
+    if not devices:
+        return [t._data for t in inputs]
+    from ..backend import move  # noqa: PLC0415
+
+    return [move(t._data, devices[0]) for t in inputs]
 
 
 from .tensor import Tensor  # noqa: E402

@@ -9,7 +9,7 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from ..backend import CPU, device as Device, dtypes, get_array_module
+from ..backend import CPU, device as Device, device_of, dtypes, get_array_module
 from . import grad_mode
 
 
@@ -23,6 +23,7 @@ class Tensor:
     __slots__ = ("_data", "requires_grad", "grad_fn", "_grad", "_retains_grad", "_hooks",
                  "__weakref__", "__dict__")
     __array_priority__ = 1000
+    is_sparse = False  # SparseTensor (a row-sparse gradient) says True
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # torch.Tensor(2, 3) makes an uninitialised float tensor; Tensor([1, 2]) copies data.
@@ -85,7 +86,7 @@ class Tensor:
 
     @property
     def device(self) -> Device:
-        return CPU
+        return CPU if type(self._data) is np.ndarray else device_of(self._data)
 
     @property
     def ndim(self) -> int:
@@ -97,7 +98,7 @@ class Tensor:
 
     @property
     def is_cuda(self) -> bool:
-        return False
+        return type(self._data) is not np.ndarray and self.device.type == "cuda"
 
     @property
     def T(self) -> "Tensor":
@@ -181,10 +182,17 @@ class Tensor:
         if self.requires_grad and not force:
             raise RuntimeError(
                 "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        if type(self._data) is not np.ndarray and self.device.type != "cpu":
+            raise TypeError(f"can't convert {self.device} device type tensor to numpy. Use "
+                            f"Tensor.cpu() to copy the tensor to host memory first.")
         return np.asarray(self._data)
 
     def detach(self) -> "Tensor":
         return Tensor._wrap(self._data, None, False)
+
+    def to_dense(self, dtype: Any = None, *, masked_grad: Any = None) -> "Tensor":
+        """A dense tensor is its own dense form."""
+        return self if dtype is None else self.to(dtype)
 
     def detach_(self) -> "Tensor":
         self.grad_fn = None
@@ -245,23 +253,26 @@ class Tensor:
 
     # ----------------------------------------------------------------- dtype / device
     def to(self, *args: Any, **kwargs: Any) -> "Tensor":
-        """Return a tensor with the asked dtype (and device); ``self`` if nothing changes."""
-        dtype = kwargs.get("dtype")
+        """This tensor with the asked dtype and/or device (differentiable); ``self`` if
+        nothing changes, like ``torch.Tensor.to``."""
+        dtype, dev = kwargs.get("dtype"), kwargs.get("device")
         copy = kwargs.get("copy", False)
         for a in args:
             if isinstance(a, Tensor):
-                dtype = a.dtype
-            elif isinstance(a, (str, Device)):
-                Device(a)  # validates; only cpu exists in this build
+                dtype, dev = a.dtype, a.device
+            elif isinstance(a, (str, Device)) or (isinstance(a, int) and not isinstance(a, bool)):
+                dev = a
             elif a is not None:
                 dtype = a
+        out = self
+        if dev is not None and Device(dev) != out.device:
+            out = out._move(Device(dev))  # attached by ops.install (autograd knows no ops)
+            copy = False
         if dtype is not None:
             d = dtypes.to_dtype(dtype)
-            if d.np != self._data.dtype:
-                return self._cast(d)  # attached by ops.install (autograd knows no ops)
-        if "device" in kwargs and kwargs["device"] is not None:
-            Device(kwargs["device"])
-        return self.clone() if copy else self
+            if d.np != out._data.dtype:
+                return out._cast(d)
+        return out.clone() if copy else out
 
     def type(self, dtype: Any = None) -> "Tensor | str":
         if dtype is None:
@@ -292,11 +303,10 @@ class Tensor:
         return self.to(dtypes.bool_)
 
     def cpu(self) -> "Tensor":
-        return self
+        return self.to("cpu")
 
-    def cuda(self, *a: Any, **k: Any) -> "Tensor":
-        Device("cuda")
-        return self  # pragma: no cover
+    def cuda(self, device: Any = None, non_blocking: bool = False) -> "Tensor":
+        return self.to(Device("cuda") if device is None else Device(device))
 
     def __repr__(self) -> str:
         from .printing import tensor_repr  # noqa: PLC0415
@@ -341,3 +351,207 @@ def _check_dim(dim: int, ndim: int, op: str) -> int:
 
 def is_grad_enabled() -> bool:
     return grad_mode.state.enabled
+
+
+# ----------------------------------------------------------------- row-sparse gradients
+def scatter_add_rows(out: Any, index: Any, rows: Any) -> Any:
+    """out[index[i]] += rows[i] for every i, duplicates summed; returns ``out``.
+
+    Sorting the indices and summing runs with ``add.reduceat`` beats ``add.at`` on rows;
+    ``bincount`` wins when many indices hit a small table.
+    """
+    xp = get_array_module(out)
+    n = index.shape[0]
+    if n == 0:
+        return out
+    if n <= 32:
+        xp.add.at(out, index, rows)
+        return out
+    rest = out.shape[1:]
+    width = int(np.prod(rest, dtype=np.int64))
+    if out.shape[0] * 4 <= n and out.size <= 1 << 22:
+        flat = (index[:, None] * width + xp.arange(width)).reshape(-1)
+        acc = xp.bincount(flat, weights=rows.reshape(-1), minlength=out.size)
+        out += acc.reshape(out.shape).astype(out.dtype, copy=False)
+        return out
+    uniq, sums = coalesce_rows(index, rows)
+    out[uniq] += sums
+    return out
+
+
+def coalesce_rows(index: Any, rows: Any) -> tuple[Any, Any]:
+    """Sorted unique indices and the sum of the rows each one owns."""
+    xp = get_array_module(index)
+    if index.shape[0] == 0:
+        return index, rows
+    order = xp.argsort(index, kind="stable")
+    s = index[order]
+    starts = xp.flatnonzero(xp.concatenate([xp.ones(1, bool), s[1:] != s[:-1]]))
+    if starts.shape[0] == s.shape[0]:
+        return s, rows[order]
+    return s[starts], xp.add.reduceat(rows[order], starts, axis=0)
+
+
+def _no_dense(what: str) -> RuntimeError:
+    return RuntimeError(
+        f"Could not run '{what}' on a sparse gradient (layout=sparse_coo): only SGD (without "
+        f"momentum/weight decay) and SparseAdam support sparse gradients (Adam does not support "
+        f"sparse gradients, please consider SparseAdam instead), or call grad.to_dense()")
+
+
+class SparseRows:
+    """Raw row-sparse array: ``values[i]`` sits at row ``indices[i]`` of a ``shape`` array.
+
+    The engine passes it through untouched (its shape and dtype equal the parameter's) and
+    adds two of them by concatenation; ``+`` with a dense array scatters into a dense copy.
+    Any other arithmetic raises, so a dense-only optimizer cannot silently misuse it.
+    """
+
+    __slots__ = ("indices", "values", "shape", "coalesced")
+
+    def __init__(self, indices: Any, values: Any, shape: tuple, coalesced: bool = False) -> None:
+        self.indices, self.values = indices, values
+        self.shape, self.coalesced = tuple(shape), coalesced
+
+    dtype = property(lambda self: self.values.dtype)
+    ndim = property(lambda self: len(self.shape))
+    size = property(lambda self: int(np.prod(self.shape, dtype=np.int64)))
+
+    def coalesce(self) -> "SparseRows":
+        if self.coalesced:
+            return self
+        return SparseRows(*coalesce_rows(self.indices, self.values), self.shape, True)
+
+    def to_dense(self) -> Any:
+        out = get_array_module(self.values).zeros(self.shape, dtype=self.values.dtype)
+        return scatter_add_rows(out, self.indices, self.values)
+
+    def astype(self, dtype: Any, copy: bool = True) -> "SparseRows":
+        return SparseRows(self.indices, self.values.astype(dtype, copy=copy), self.shape,
+                          self.coalesced)
+
+    def copy(self) -> "SparseRows":
+        return self.astype(self.values.dtype, True)
+
+    def fill(self, value: float) -> None:
+        if value != 0:
+            raise _no_dense("fill_")
+        self.indices, self.values = self.indices[:0], self.values[:0]
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        if key is not Ellipsis:
+            raise _no_dense("index_put_")
+        self.fill(value)
+
+    def __add__(self, other: Any) -> Any:
+        xp = get_array_module(self.values)
+        if isinstance(other, SparseRows):
+            return SparseRows(xp.concatenate([self.indices, other.indices]),
+                              xp.concatenate([self.values, other.values]), self.shape)
+        dense = xp.array(other, dtype=np.result_type(other, self.values), copy=True)
+        return scatter_add_rows(dense, self.indices, self.values)
+
+    __radd__ = __add__
+
+    def __neg__(self) -> "SparseRows":
+        return SparseRows(self.indices, -self.values, self.shape, self.coalesced)
+
+    def __mul__(self, other: Any) -> "SparseRows":
+        if not isinstance(other, (int, float)):
+            raise _no_dense("mul")
+        return SparseRows(self.indices, self.values * other, self.shape, self.coalesced)
+
+    __rmul__ = __mul__
+
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        out = kwargs.get("out")
+        if ufunc is np.add and method == "__call__" and len(inputs) == 2:
+            dense = inputs[0] if inputs[1] is self else inputs[1]
+            if out is None:
+                return self + dense
+            if len(out) == 1 and out[0] is dense and not isinstance(dense, SparseRows):
+                return scatter_add_rows(dense, self.indices, self.values)
+        raise _no_dense(ufunc.__name__)
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> Any:
+        raise _no_dense("to a dense array")
+
+    def _bad(self, *args: Any, **kwargs: Any) -> Any:
+        raise _no_dense("arithmetic")
+
+    __sub__ = __rsub__ = __truediv__ = __rtruediv__ = __pow__ = __matmul__ = _bad
+    __iadd__ = __isub__ = __imul__ = __itruediv__ = _bad
+    sum = reshape = mean = __getitem__ = _bad
+
+
+class SparseTensor(Tensor):
+    """A row-sparse COO tensor (the ``.grad`` of ``nn.Embedding(sparse=True)``'s weight).
+
+    ``_indices()`` is (1, nnz) int64 and ``_values()`` (nnz, *dense); indices may repeat until
+    ``coalesce()`` sums them, as in PyTorch.
+    """
+
+    is_sparse = True
+    layout = "sparse_coo"
+
+    def __init__(self, rows: SparseRows) -> None:  # noqa: D107 - built by the engine
+        self._data, self.requires_grad, self.grad_fn = rows, False, None
+        self._grad, self._retains_grad, self._hooks = None, False, None
+
+    def _indices(self) -> Tensor:
+        return Tensor._wrap(self._data.indices.reshape(1, -1), None, False)
+
+    def _values(self) -> Tensor:
+        return Tensor._wrap(self._data.values, None, False)
+
+    def indices(self) -> Tensor:
+        if not self._data.coalesced:
+            raise RuntimeError("Cannot get indices on an uncoalesced tensor, please call "
+                               ".coalesce() first")
+        return self._indices()
+
+    def values(self) -> Tensor:
+        if not self._data.coalesced:
+            raise RuntimeError("Cannot get values on an uncoalesced tensor, please call "
+                               ".coalesce() first")
+        return self._values()
+
+    def _nnz(self) -> int:
+        return int(self._data.indices.shape[0])
+
+    def is_coalesced(self) -> bool:
+        return self._data.coalesced
+
+    def coalesce(self) -> "SparseTensor":
+        return SparseTensor(self._data.coalesce())
+
+    def to_dense(self, dtype: Any = None, *, masked_grad: Any = None) -> Tensor:
+        t = Tensor._wrap(self._data.to_dense(), None, False)
+        return t if dtype is None else t.to(dtype)
+
+    def sparse_dim(self) -> int:
+        return 1
+
+    def dense_dim(self) -> int:
+        return self._data.ndim - 1
+
+    def detach(self) -> "SparseTensor":
+        return SparseTensor(self._data)
+
+    def clone(self, *args: Any, **kwargs: Any) -> "SparseTensor":
+        return SparseTensor(self._data.copy())
+
+    def zero_(self) -> "SparseTensor":
+        self._data.fill(0)
+        return self
+
+    def __neg__(self) -> "SparseTensor":
+        return SparseTensor(-self._data)
+
+    def __repr__(self) -> str:
+        d = self._data
+        return (f"tensor(indices={d.indices.reshape(1, -1).tolist()},\n       values="
+                f"{d.values.tolist()},\n       size={d.shape}, nnz={d.indices.shape[0]}, "
+                f"layout=shenjing.sparse_coo)")
+
+    __str__ = __repr__

@@ -6,7 +6,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd.tensor import Tensor
-from ..backend import dtypes
+from ..backend import dtypes, get_array_module
 
 _CAT = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
 
@@ -44,7 +44,9 @@ def as_tensor_like(value: Any, like: Tensor) -> Tensor:
     if isinstance(value, Tensor):
         return value
     if isinstance(value, (bool, int, float)):
-        return Tensor._wrap(np.asarray(value, dtype=scalar_dtype(value, like._data.dtype)), None, False)
+        xp = np if type(like._data) is np.ndarray else get_array_module(like._data)
+        return Tensor._wrap(xp.asarray(value, dtype=scalar_dtype(value, like._data.dtype)),
+                            None, False)
     arr = np.asarray(value)
     if arr.dtype == np.float64 and not isinstance(value, np.ndarray):
         arr = arr.astype(dtypes.get_default_dtype().np)

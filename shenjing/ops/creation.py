@@ -7,7 +7,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..autograd.tensor import Tensor
-from ..backend import device as Device, dtypes, rng_of
+from ..backend import device as Device, device_of, dtypes, move, rng_of
 from ..backend.random import Generator
 
 
@@ -27,8 +27,10 @@ def _dt(dtype: Any, default: Any = None) -> np.dtype:
 
 
 def _finish(array: np.ndarray, requires_grad: bool, device: Any = None) -> Tensor:
-    if device is not None:
-        Device(device)
+    """Wrap a new array (built on the CPU; random draws come from the CPU stream, so a seed
+    gives the same numbers on every device) and put it on ``device``."""
+    if device is not None and Device(device).type != "cpu":
+        array = move(array, device)
     t = Tensor._wrap(array, None, False)
     if requires_grad:
         t.requires_grad_(True)
@@ -78,6 +80,10 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
     >>> tensor([1., 2.])
     tensor([1., 2.])
     """
+    if isinstance(data, Tensor) and type(data._data) is not np.ndarray:  # a GPU tensor
+        xp = type(data._data).__module__.split(".")[0]
+        arr = __import__(xp).array(data._data, dtype=None if dtype is None else _dt(dtype))
+        return _finish(arr, requires_grad, device if device is not None else data.device)
     arr = _infer(data)
     arr = np.array(arr, dtype=None if dtype is None else _dt(dtype), copy=True)
     return _finish(arr, requires_grad, device)
@@ -130,24 +136,34 @@ def _like(input: Tensor, dtype: Any) -> np.dtype:
     return input._data.dtype if dtype is None else _dt(dtype)
 
 
+def _where(input: Tensor, device: Any) -> Any:
+    """A ``*_like`` result lives on ``device`` if given, else where ``input`` lives."""
+    return device if device is not None else (
+        None if type(input._data) is np.ndarray else device_of(input._data))
+
+
 def zeros_like(input: Tensor, dtype: Any = None, device: Any = None,
                requires_grad: bool = False, memory_format: Any = None) -> Tensor:
-    return _finish(np.zeros(input.shape, dtype=_like(input, dtype)), requires_grad, device)
+    return _finish(np.zeros(input.shape, dtype=_like(input, dtype)), requires_grad,
+                   _where(input, device))
 
 
 def ones_like(input: Tensor, dtype: Any = None, device: Any = None,
               requires_grad: bool = False, memory_format: Any = None) -> Tensor:
-    return _finish(np.ones(input.shape, dtype=_like(input, dtype)), requires_grad, device)
+    return _finish(np.ones(input.shape, dtype=_like(input, dtype)), requires_grad,
+                   _where(input, device))
 
 
 def empty_like(input: Tensor, dtype: Any = None, device: Any = None,
                requires_grad: bool = False, memory_format: Any = None) -> Tensor:
-    return _finish(np.empty(input.shape, dtype=_like(input, dtype)), requires_grad, device)
+    return _finish(np.empty(input.shape, dtype=_like(input, dtype)), requires_grad,
+                   _where(input, device))
 
 
 def full_like(input: Tensor, fill_value: Any, dtype: Any = None, device: Any = None,
               requires_grad: bool = False, memory_format: Any = None) -> Tensor:
-    return _finish(np.full(input.shape, fill_value, dtype=_like(input, dtype)), requires_grad, device)
+    return _finish(np.full(input.shape, fill_value, dtype=_like(input, dtype)), requires_grad,
+                   _where(input, device))
 
 
 def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, device: Any = None,
@@ -219,16 +235,18 @@ def randperm(n: int, *, generator: Generator | None = None, dtype: Any = None,
     return _finish(rng_of(generator).permutation(n).astype(_dt(dtype, dtypes.int64)), requires_grad, device)
 
 
-def rand_like(input: Tensor, dtype: Any = None, **kw: Any) -> Tensor:
-    return rand(*input.shape, dtype=_like(input, dtype), **kw)
+def rand_like(input: Tensor, dtype: Any = None, device: Any = None, **kw: Any) -> Tensor:
+    return rand(*input.shape, dtype=_like(input, dtype), device=_where(input, device), **kw)
 
 
-def randn_like(input: Tensor, dtype: Any = None, **kw: Any) -> Tensor:
-    return randn(*input.shape, dtype=_like(input, dtype), **kw)
+def randn_like(input: Tensor, dtype: Any = None, device: Any = None, **kw: Any) -> Tensor:
+    return randn(*input.shape, dtype=_like(input, dtype), device=_where(input, device), **kw)
 
 
-def randint_like(input: Tensor, low: int, high: int | None = None, dtype: Any = None, **kw: Any) -> Tensor:
-    return randint(low, high, tuple(input.shape), dtype=_like(input, dtype), **kw)
+def randint_like(input: Tensor, low: int, high: int | None = None, dtype: Any = None,
+                 device: Any = None, **kw: Any) -> Tensor:
+    return randint(low, high, tuple(input.shape), dtype=_like(input, dtype),
+                   device=_where(input, device), **kw)
 
 
 def normal(mean: Any, std: Any = 1.0, size: Sequence[int] | None = None, *,
@@ -244,7 +262,7 @@ def normal(mean: Any, std: Any = 1.0, size: Sequence[int] | None = None, *,
 def bernoulli(input: Tensor, p: float | None = None, *, generator: Generator | None = None) -> Tensor:
     prob = input._data if p is None else p
     draw = rng_of(generator).random(input.shape) < prob
-    return _finish(draw.astype(input._data.dtype), False)
+    return _finish(draw.astype(input._data.dtype), False, _where(input, None))
 
 
 def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..autograd.grad_mode import state
 from ..autograd.tensor import Tensor, _check_dim
-from ..backend import get_array_module, rng_of
+from ..backend import device_of, get_array_module, move, rng_of
 from ._util import result_dtype, scalar_dtype
 
 _LEAF = "a leaf Variable that requires grad is being used in an in-place operation."
@@ -308,6 +308,8 @@ def scatter_(self: Tensor, dim: int, index: Tensor, src: Any = None, *, value: A
 # ----------------------------------------------------------------------------- random fills
 def _fill_random(self: Tensor, op: str, values: Any) -> Tensor:
     _guard(self, op)
+    if type(self._data) is not np.ndarray:  # drawn on the CPU stream: equal on every device
+        values = move(values, device_of(self._data))
     self._data[...] = values
     return self
 

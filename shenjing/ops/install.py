@@ -9,6 +9,7 @@ from types import ModuleType
 
 from ..autograd.tensor import Tensor
 from . import elementwise as ew
+from .transfer import to_device
 
 
 def _swap(fn):
@@ -37,4 +38,5 @@ def install(modules: list[ModuleType]) -> None:
         setattr(Tensor, name, fn)
     Tensor.__pos__ = lambda self: self
     Tensor._cast = ew.cast
+    Tensor._move = to_device
     Tensor.__hash__ = object.__hash__

@@ -10,7 +10,7 @@ import math
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from ..backend import get_array_module
-from ..backend.random import rng_of
+from ..backend.random import rng_like
 from ..autograd import grad_mode
 
 
@@ -36,7 +36,7 @@ def _keep_mask(x: Tensor, p: float, shape: tuple) -> object:
     dt = x._data.dtype
     if p == 1.0:
         return get_array_module(x._data).zeros(shape, dtype=dt)
-    u = rng_of(None).random(shape, dtype=dt if dt.kind == "f" and dt.itemsize >= 4 else None)
+    u = rng_like(None, x._data).random(shape, dtype=dt if dt.kind == "f" and dt.itemsize >= 4 else None)
     return (u >= p).astype(dt) * dt.type(1.0 / (1.0 - p))
 
 
@@ -130,7 +130,7 @@ def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,
         return MaskMul.apply(input, mask=x.dtype.type(0), shift=None)
     al = _SELU_ALPHA_SCALE
     a = 1.0 / math.sqrt((al * al * p + 1) * (1 - p))
-    keep = (rng_of(None).random(x.shape) >= p).astype(x.dtype)
+    keep = (rng_like(None, x).random(x.shape) >= p).astype(x.dtype)
     shift = (a * al * (keep - 1 + p)).astype(x.dtype)  # a (-alpha'(1 - m)) + a alpha' p
     return _apply(input, keep * x.dtype.type(a), inplace, shift)
 

@@ -12,6 +12,7 @@ from typing import Any, Callable, Iterable
 import numpy as np
 
 from ..autograd import Tensor, enable_grad
+from ..backend import device_of, move
 
 __all__ = ["Optimizer", "required"]
 
@@ -197,9 +198,12 @@ def _copy_value(v: Any) -> Any:
 
 
 def _cast_state(param: Tensor, value: Any, key: str) -> Any:
-    """A copy of ``value`` with floating tensors in ``param``'s dtype (``step`` kept as is)."""
+    """A copy of ``value`` with floating tensors in ``param``'s dtype (``step`` kept as is),
+    on ``param``'s device (so a checkpoint from a GPU resumes on a CPU and back)."""
     if isinstance(value, Tensor):
         arr = value._data
+        if key != "step":
+            arr = move(arr, device_of(param._data))
         if key != "step" and arr.dtype.kind == "f" and param._data.dtype.kind == "f":
             arr = arr.astype(param._data.dtype, copy=True)
         else:

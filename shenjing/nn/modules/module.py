@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterator, Mapping
 import numpy as np
 
 from ...autograd.tensor import Tensor
-from ...backend import device as Device, dtypes
+from ...backend import device as Device, dtypes, move
 from ..parameter import Parameter
 
 __all__ = ["Module", "Parameter"]
@@ -393,7 +393,8 @@ class Module:
             elif a is not None:
                 dtype = a
         if dev is not None:
-            Device(dev)
+            target = Device(dev)
+            self._apply(lambda a: move(a, target))
         if dtype is None:
             return self
         d = dtypes.to_dtype(dtype)
@@ -422,11 +423,10 @@ class Module:
         return self._apply(lambda a: a.astype(d.np))
 
     def cpu(self) -> "Module":
-        return self
+        return self.to("cpu")
 
     def cuda(self, device: Any = None) -> "Module":
-        Device("cuda")
-        return self  # pragma: no cover
+        return self.to(Device("cuda") if device is None else Device(device))
 
     # ----------------------------------------------------------------- state dict
     def state_dict(self, *args: Any, destination: Any = None, prefix: str = "",
