@@ -1,0 +1,480 @@
+"""Recurrent ops: whole-sequence RNN / LSTM / GRU layers fused with hand-written BPTT.
+
+One Function runs one layer (both directions) over the whole sequence: the input projection of
+all time steps is ONE matmul (T*N, I) @ (I, G*H); each step then does one small matmul for the
+recurrence and a few in-place ufuncs. Backward walks the steps in reverse with one matmul per
+step for dL/dh, stacks the per-step gate gradients and finishes with one matmul each for
+dL/dW_ih, dL/dW_hh and dL/dx. Sequences are laid out "packed": rows of step t are
+``off[t] : off[t] + bs[t]`` with batch sizes non-increasing, so a padded (T, N, I) input is the
+packed case bs = [N] * T and packed sequences need no loop over sequences: at step t only the
+first bs[t] rows are active and the others keep their state.
+
+Gate math (PyTorch's order and equations):
+    RNN:  h' = act(W_ih x + b_ih + W_hh h + b_hh)
+    LSTM: i, f, g, o = sig, sig, tanh, sig of (W_ih x + b_ih + W_hh h + b_hh);
+          c' = f c + i g;  h' = o tanh(c')  (then h' = W_hr h' with proj_size)
+    GRU:  r, z = sig(W_i{r,z} x + b_i{r,z} + W_h{r,z} h + b_h{r,z});
+          n = tanh(W_in x + b_in + r (W_hn h + b_hn));  h' = (1 - z) n + z h
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from ..autograd.function import Function
+from ..autograd.tensor import Tensor
+from ..backend import get_array_module
+from .shape import Slice
+
+_GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}
+
+
+def _sigmoid_(xp: Any, a: Any) -> None:
+    """a <- 1 / (1 + exp(-a)) in place (exp overflow to inf gives the right limit 0)."""
+    xp.negative(a, out=a)
+    xp.exp(a, out=a)
+    xp.add(a, 1.0, out=a)
+    xp.reciprocal(a, out=a)
+
+
+def _steps(batch_sizes: Sequence[int], reverse: bool) -> list[tuple[int, int]]:
+    """(row offset, active rows) per time step, in processing order."""
+    out, off = [], 0
+    for b in batch_sizes:
+        out.append((off, b))
+        off += b
+    return out[::-1] if reverse else out
+
+
+# ----------------------------------------------------------------------------- kernels
+def _forward_dir(mode: str, x: Any, h0: Any, c0: Any, w: list, bs: Sequence[int],
+                 reverse: bool, y: Any, save: bool) -> tuple[Any, Any, dict]:
+    """Run one direction; write outputs into ``y`` (total, Hout); return (hN, cN, cache)."""
+    xp = get_array_module(x)
+    w_ih, w_hh = w[0], w[1]
+    b_ih, b_hh = (w[2], w[3]) if len(w) >= 4 else (None, None)
+    w_hr = w[-1] if mode == "LSTM" and len(w) in (3, 5) else None
+    total, n = x.shape[0], h0.shape[0]
+    gh = w_hh.shape[0]
+    hid = gh // _GATES[mode]
+    dt = x.dtype
+    # input projection of every step at once: A = X W_ih^T (+ biases folded in)
+    a_all = xp.matmul(x, w_ih.T)
+    if b_ih is not None:
+        a_all += b_ih
+        if mode == "GRU":
+            a_all[:, :2 * hid] += b_hh[:2 * hid]
+        else:
+            a_all += b_hh
+    whh_t = w_hh.T.copy()
+    if mode == "LSTM":
+        # g = tanh(u) = 2 sig(2u) - 1: double the g pre-activation so ONE sigmoid covers i,f,g,o
+        a_all[:, 2 * hid:3 * hid] *= 2.0
+        whh_t[:, 2 * hid:3 * hid] *= 2.0
+    h = h0.copy()
+    hout = h.shape[1]
+    hp_all = xp.empty((total, hout), dt) if save else None
+    cache: dict = {"A": a_all, "Hp": hp_all, "steps": _steps(bs, reverse)}
+    tmp = xp.empty((n, gh), dt)
+    c = None
+    if mode == "LSTM":
+        c = c0.copy()
+        t1 = xp.empty((n, hid), dt)
+        tc_all = xp.empty((total, hid), dt)
+        cp_all = xp.empty((total, hid), dt) if save else None
+        r_all = xp.empty((total, hid), dt) if w_hr is not None else None
+        whr_t = w_hr.T.copy() if w_hr is not None else None
+        cache.update(TC=tc_all, Cp=cp_all, R=r_all)
+    elif mode == "GRU":
+        t1 = xp.empty((n, hid), dt)
+        gh_all = xp.empty((total, gh), dt)
+        bhn = b_hh[2 * hid:] if b_hh is not None else None
+        cache["GH"] = gh_all
+    for off, b in cache["steps"]:
+        s = slice(off, off + b)
+        hb = h[:b]
+        if save:
+            hp_all[s] = hb
+        a = a_all[s]
+        if mode == "LSTM":
+            xp.matmul(hb, whh_t, out=tmp[:b])
+            a += tmp[:b]
+            _sigmoid_(xp, a)
+            i, f, g, o = a[:, :hid], a[:, hid:2 * hid], a[:, 2 * hid:3 * hid], a[:, 3 * hid:]
+            xp.multiply(g, 2.0, out=g)
+            xp.subtract(g, 1.0, out=g)
+            cb = c[:b]
+            if save:
+                cp_all[s] = cb
+            cb *= f
+            xp.multiply(i, g, out=t1[:b])
+            cb += t1[:b]
+            tc = tc_all[s]
+            # tanh(c) = 2 sig(2c) - 1 (NumPy's exp is about twice as fast as its tanh)
+            xp.multiply(cb, -2.0, out=tc)
+            xp.exp(tc, out=tc)
+            xp.add(tc, 1.0, out=tc)
+            xp.divide(2.0, tc, out=tc)
+            xp.subtract(tc, 1.0, out=tc)
+            if w_hr is None:
+                xp.multiply(o, tc, out=hb)
+            else:
+                r = r_all[s]
+                xp.multiply(o, tc, out=r)
+                xp.matmul(r, whr_t, out=hb)
+        elif mode == "GRU":
+            ghs = gh_all[s]
+            xp.matmul(hb, whh_t, out=ghs)
+            ghn = ghs[:, 2 * hid:]
+            if bhn is not None:
+                ghn += bhn
+            rz = a[:, :2 * hid]
+            rz += ghs[:, :2 * hid]
+            _sigmoid_(xp, rz)
+            r, z, nn = a[:, :hid], a[:, hid:2 * hid], a[:, 2 * hid:]
+            xp.multiply(r, ghn, out=t1[:b])
+            nn += t1[:b]
+            xp.tanh(nn, out=nn)
+            # h' = n + z (h - n)
+            xp.subtract(hb, nn, out=t1[:b])
+            t1[:b] *= z
+            xp.add(nn, t1[:b], out=hb)
+        else:
+            xp.matmul(hb, whh_t, out=tmp[:b])
+            a += tmp[:b]
+            if mode == "RNN_TANH":
+                xp.tanh(a, out=a)
+            else:
+                xp.maximum(a, 0, out=a)
+            hb[...] = a
+        y[s] = hb
+    return h, c, cache
+
+
+def _backward_dir(mode: str, x: Any, w: list, cache: dict, dy: Any, dh: Any, dc: Any,
+                  need_dx: bool) -> tuple[list, Any]:
+    """BPTT for one direction; returns (weight grads, dL/dx or None).
+
+    ``dh`` / ``dc`` enter as dL/dh_N, dL/dc_N and leave as dL/dh_0, dL/dc_0 (in place).
+    """
+    xp = get_array_module(x)
+    w_ih, w_hh = w[0], w[1]
+    has_bias = len(w) >= 4
+    w_hr = w[-1] if mode == "LSTM" and len(w) in (3, 5) else None
+    a_all, hp_all = cache["A"], cache["Hp"]
+    total, gh = a_all.shape
+    hid = gh // _GATES[mode]
+    n, dt = dh.shape[0], a_all.dtype
+    dg_all = xp.empty((total, gh), dt)  # dL/d(pre-activations), stacked over steps
+    t1 = xp.empty((n, hid), dt)
+    wt = xp.empty((n, gh), dt)
+    if mode == "LSTM":
+        tc_all, cp_all, r_all = cache["TC"], cache["Cp"], cache["R"]
+        dhr_all = xp.empty((total, w_hr.shape[0]), dt) if w_hr is not None else None
+        dr = xp.empty((n, hid), dt) if w_hr is not None else None
+    elif mode == "GRU":
+        gh_all = cache["GH"]
+        dxn_all = xp.empty((total, hid), dt)  # dL/d(W_in x + b_in)
+    for off, b in reversed(cache["steps"]):
+        s = slice(off, off + b)
+        dhb = dh[:b]
+        dhb += dy[s]
+        a, d = a_all[s], dg_all[s]
+        if mode == "LSTM":
+            i, f, g, o = a[:, :hid], a[:, hid:2 * hid], a[:, 2 * hid:3 * hid], a[:, 3 * hid:]
+            di, df, dgg, do = d[:, :hid], d[:, hid:2 * hid], d[:, 2 * hid:3 * hid], d[:, 3 * hid:]
+            tc, dcb, tb = tc_all[s], dc[:b], t1[:b]
+            if w_hr is not None:
+                dhr_all[s] = dhb  # dL/dW_hr = sum_t dh_t^T r_t
+                dhb = xp.matmul(dhb, w_hr, out=dr[:b])  # dL/dr = dh W_hr
+            xp.multiply(dhb, tc, out=do)  # dL/do = dh tanh(c)
+            xp.multiply(tc, tc, out=tb)
+            xp.subtract(1.0, tb, out=tb)
+            tb *= o
+            tb *= dhb
+            dcb += tb  # dL/dc += dh o (1 - tanh(c)^2)
+            xp.multiply(dcb, g, out=di)
+            xp.multiply(dcb, cp_all[s], out=df)
+            xp.multiply(dcb, i, out=dgg)
+            dcb *= f  # dL/dc_{t-1} = dL/dc_t f
+            wb = wt[:b]
+            xp.subtract(1.0, a, out=wb)
+            wb *= a  # sig' = s (1 - s)
+            wg = wb[:, 2 * hid:3 * hid]
+            xp.multiply(g, g, out=wg)
+            xp.subtract(1.0, wg, out=wg)  # tanh' = 1 - g^2
+            d *= wb
+            xp.matmul(d, w_hh, out=dh[:b])  # dL/dh_{t-1} = dG W_hh
+        elif mode == "GRU":
+            r, z, nn = a[:, :hid], a[:, hid:2 * hid], a[:, 2 * hid:]
+            dxn, ghn, tb = dxn_all[s], gh_all[s][:, 2 * hid:], t1[:b]
+            xp.subtract(1.0, z, out=tb)
+            tb *= dhb  # dL/dn = dh (1 - z)
+            xp.multiply(nn, nn, out=dxn)
+            xp.subtract(1.0, dxn, out=dxn)
+            dxn *= tb  # dL/d(n pre) = dL/dn (1 - n^2)
+            xp.multiply(dxn, r, out=d[:, 2 * hid:])  # dL/d(W_hn h + b_hn) = dn_pre r
+            xp.multiply(dxn, ghn, out=d[:, :hid])  # dL/dr = dn_pre (W_hn h + b_hn)
+            dz = d[:, hid:2 * hid]
+            xp.subtract(hp_all[s], nn, out=dz)
+            dz *= dhb  # dL/dz = dh (h - n)
+            wb = wt[:b, :2 * hid]
+            xp.subtract(1.0, a[:, :2 * hid], out=wb)
+            wb *= a[:, :2 * hid]
+            d[:, :2 * hid] *= wb
+            xp.multiply(dhb, z, out=tb)
+            xp.matmul(d, w_hh, out=dhb)
+            dhb += tb  # dL/dh_{t-1} = dh z + dGh W_hh
+        else:
+            if mode == "RNN_TANH":
+                xp.multiply(a, a, out=d)
+                xp.subtract(1.0, d, out=d)
+                d *= dhb
+            else:
+                xp.greater(a, 0, out=d)  # relu' as 0/1 (written in d's float dtype)
+                d *= dhb
+            xp.matmul(d, w_hh, out=dhb)
+    # dW_hh = sum_t dGh_t^T h_{t-1}: one matmul over all stacked steps
+    dw_hh = xp.matmul(dg_all.T, hp_all)
+    if mode == "GRU":
+        dgx = dg_all.copy()
+        dgx[:, 2 * hid:] = dxn_all
+    else:
+        dgx = dg_all
+    dw_ih = xp.matmul(dgx.T, x)
+    dx = xp.matmul(dgx, w_ih) if need_dx else None  # dL/dx = dG W_ih
+    grads = [dw_ih, dw_hh]
+    if has_bias:
+        grads += [dgx.sum(0), dg_all.sum(0)]
+    if w_hr is not None:
+        grads.append(xp.matmul(dhr_all.T, r_all))
+    return grads, dx
+
+
+class RNNLayer(Function):
+    """One recurrent layer (one or two directions) over a whole (packed) sequence.
+
+    Inputs: x (total, I), h0 (D, N, Hout), [c0 (D, N, H) for LSTM], then per direction
+    w_ih, w_hh, [b_ih, b_hh], [w_hr]. Output: one flat array holding
+    [y (total, D*Hout), h_n (D, N, Hout), c_n (D, N, H)] (a single-output Function; callers
+    slice it, so gradients of every part flow back into one backward).
+    """
+
+    def forward(self, x, h0, *rest, mode, num_dir, batch_sizes):
+        xp = get_array_module(x)
+        is_lstm = mode == "LSTM"
+        c0 = rest[0] if is_lstm else None
+        ws = rest[1:] if is_lstm else rest
+        per = len(ws) // num_dir
+        self.ws = [list(ws[k * per:(k + 1) * per]) for k in range(num_dir)]
+        total, n, hout = x.shape[0], h0.shape[1], h0.shape[2]
+        hid = c0.shape[2] if is_lstm else hout
+        ny, nh = total * num_dir * hout, num_dir * n * hout
+        buf = xp.empty(ny + nh + (num_dir * n * hid if is_lstm else 0), x.dtype)
+        y = buf[:ny].reshape(total, num_dir * hout)
+        hn = buf[ny:ny + nh].reshape(num_dir, n, hout)
+        cn = buf[ny + nh:].reshape(num_dir, n, hid) if is_lstm else None
+        save = bool(self.needs_input_grad)
+        self.caches = []
+        with xp.errstate(over="ignore"):
+            for k in range(num_dir):
+                h, c, cache = _forward_dir(mode, x, h0[k], c0[k] if is_lstm else None,
+                                           self.ws[k], batch_sizes, k == 1,
+                                           y[:, k * hout:(k + 1) * hout], save)
+                hn[k] = h
+                if is_lstm:
+                    cn[k] = c
+                self.caches.append(cache)
+        if save:
+            self.x, self.mode, self.dims = x, mode, (ny, nh, total, n, hout, hid, num_dir)
+        return buf
+
+    def backward(self, g):
+        xp = get_array_module(g)
+        ny, nh, total, n, hout, hid, num_dir = self.dims
+        mode, x = self.mode, self.x
+        dy = g[:ny].reshape(total, num_dir * hout)
+        dhn = g[ny:ny + nh].reshape(num_dir, n, hout)
+        nig = self.needs_input_grad
+        dx = None
+        dh0 = xp.empty((num_dir, n, hout), g.dtype)
+        dc0 = xp.empty((num_dir, n, hid), g.dtype) if mode == "LSTM" else None
+        wgrads = []
+        for k in range(num_dir):
+            dh0[k] = dhn[k]
+            if dc0 is not None:
+                dc0[k] = g[ny + nh:].reshape(num_dir, n, hid)[k]
+            wg, dxk = _backward_dir(mode, x, self.ws[k], self.caches[k],
+                                    dy[:, k * hout:(k + 1) * hout], dh0[k],
+                                    dc0[k] if dc0 is not None else None, nig[0])
+            wgrads += wg
+            if dxk is not None:
+                dx = dxk if dx is None else dx + dxk
+        states = (dh0, dc0) if mode == "LSTM" else (dh0,)
+        return (dx, *states, *wgrads)
+
+
+# ----------------------------------------------------------------------------- row moves
+class MoveRows(Function):
+    """out[dst] = a[src] on the first axis of a fresh (rows, *) array filled with ``fill``.
+
+    The packing/padding of sequences; ``src`` and ``dst`` hold no repeats, so
+    dL/da[src] = dL/dout[dst] and zero elsewhere.
+    """
+
+    def forward(self, a, src, dst, rows, fill):
+        xp = get_array_module(a)
+        out = xp.full((rows,) + a.shape[1:], fill, a.dtype)
+        out[dst] = a[src]
+        self.shape, self.src, self.dst = a.shape, src, dst
+        return out
+
+    def backward(self, g):
+        ga = get_array_module(g).zeros(self.shape, g.dtype)
+        ga[self.src] = g[self.dst]
+        return ga
+
+
+def move_rows(a: Tensor, src: Any, dst: Any, rows: int, fill: float = 0.0) -> Tensor:
+    """A (rows, *) tensor with ``out[dst] = a[src]`` and ``fill`` elsewhere (differentiable)."""
+    return MoveRows.apply(a, src=src, dst=dst, rows=rows, fill=fill)
+
+
+# ----------------------------------------------------------------------------- stacking
+def _part(buf: Tensor, start: int, stop: int, shape: tuple) -> Tensor:
+    return Slice.apply(buf, key=(slice(start, stop),)).reshape(shape)
+
+
+def _zeros(like: Tensor, shape: tuple) -> Tensor:
+    return Tensor._wrap(get_array_module(like._data).zeros(shape, like._data.dtype), None, False)
+
+
+def rnn_stack(mode: str, x: Tensor, hx: Sequence[Tensor | None], params: Sequence[Tensor],
+              num_layers: int, num_dir: int, dropout: float = 0.0, train: bool = False,
+              batch_sizes: Sequence[int] | None = None) -> tuple[Tensor, Tensor, Tensor | None]:
+    """Run ``num_layers`` fused layers; returns (output, h_n, c_n or None).
+
+    ``x`` is (T, N, I) time-major, or packed (total, I) with ``batch_sizes``; ``hx`` holds
+    h0 (L*D, N, Hout) and, for LSTM, c0 (L*D, N, H), each possibly None (zeros); ``params``
+    lists w_ih, w_hh, [b_ih, b_hh], [w_hr] per layer and direction (PyTorch's order).
+    """
+    from .random import dropout as _dropout  # noqa: PLC0415
+    from .shape import cat  # noqa: PLC0415
+
+    is_lstm = mode == "LSTM"
+    per = len(params) // (num_layers * num_dir)
+    w_hh0 = params[1]
+    hout = w_hh0.shape[1]
+    hid = w_hh0.shape[0] // _GATES[mode]
+    if batch_sizes is None:
+        steps, n = x.shape[0], x.shape[1]
+        bs = (n,) * steps
+        inp = x.reshape(steps * n, x.shape[2])
+    else:
+        bs = tuple(int(b) for b in batch_sizes)
+        n, inp = (bs[0] if bs else 0), x
+    h0, c0 = hx[0], (hx[1] if is_lstm else None)
+    hs, cs = [], []
+    for layer in range(num_layers):
+        lo = layer * num_dir
+        hl = _zeros(x, (num_dir, n, hout)) if h0 is None else h0[lo:lo + num_dir]
+        args = [inp, hl]
+        if is_lstm:
+            args.append(_zeros(x, (num_dir, n, hid)) if c0 is None else c0[lo:lo + num_dir])
+        args += params[lo * per:(lo + num_dir) * per]
+        buf = RNNLayer.apply(*args, mode=mode, num_dir=num_dir, batch_sizes=bs)
+        total = inp.shape[0]
+        ny, nh = total * num_dir * hout, num_dir * n * hout
+        inp = _part(buf, 0, ny, (total, num_dir * hout))
+        hs.append(_part(buf, ny, ny + nh, (num_dir, n, hout)))
+        if is_lstm:
+            cs.append(_part(buf, ny + nh, buf.shape[0], (num_dir, n, hid)))
+        if dropout > 0 and train and layer < num_layers - 1:
+            inp = _dropout(inp, dropout, True)
+    out = inp if batch_sizes is not None else inp.reshape(x.shape[0], n, num_dir * hout)
+    h_n = hs[0] if num_layers == 1 else cat(hs, 0)
+    c_n = None if not is_lstm else cs[0] if num_layers == 1 else cat(cs, 0)
+    return out, h_n, c_n
+
+
+def _run_padded(mode: str, input: Tensor, hx: Sequence[Tensor | None], params: Sequence[Tensor],
+                num_layers: int, dropout: float, train: bool, bidirectional: bool,
+                batch_first: bool) -> tuple[Tensor, Tensor, Tensor | None]:
+    x = input.transpose(0, 1) if batch_first else input
+    out, h, c = rnn_stack(mode, x, hx, list(params), num_layers, 2 if bidirectional else 1,
+                          dropout, train)
+    return (out.transpose(0, 1) if batch_first else out), h, c
+
+
+def lstm(input: Tensor, hx: Sequence[Tensor], params: Sequence[Tensor], has_biases: bool,
+         num_layers: int, dropout: float, train: bool, bidirectional: bool,
+         batch_first: bool) -> tuple[Tensor, Tensor, Tensor]:
+    """Multi-layer LSTM over a padded 3-D input (PyTorch's ``torch.lstm``): (out, h_n, c_n)."""
+    return _run_padded("LSTM", input, hx, params, num_layers, dropout, train, bidirectional,
+                       batch_first)
+
+
+def gru(input: Tensor, hx: Tensor, params: Sequence[Tensor], has_biases: bool, num_layers: int,
+        dropout: float, train: bool, bidirectional: bool,
+        batch_first: bool) -> tuple[Tensor, Tensor]:
+    """Multi-layer GRU over a padded 3-D input (PyTorch's ``torch.gru``): (out, h_n)."""
+    return _run_padded("GRU", input, (hx,), params, num_layers, dropout, train, bidirectional,
+                       batch_first)[:2]
+
+
+def rnn_tanh(input: Tensor, hx: Tensor, params: Sequence[Tensor], has_biases: bool,
+             num_layers: int, dropout: float, train: bool, bidirectional: bool,
+             batch_first: bool) -> tuple[Tensor, Tensor]:
+    """Multi-layer Elman RNN with tanh (PyTorch's ``torch.rnn_tanh``): (out, h_n)."""
+    return _run_padded("RNN_TANH", input, (hx,), params, num_layers, dropout, train,
+                       bidirectional, batch_first)[:2]
+
+
+def rnn_relu(input: Tensor, hx: Tensor, params: Sequence[Tensor], has_biases: bool,
+             num_layers: int, dropout: float, train: bool, bidirectional: bool,
+             batch_first: bool) -> tuple[Tensor, Tensor]:
+    """Multi-layer Elman RNN with ReLU (PyTorch's ``torch.rnn_relu``): (out, h_n)."""
+    return _run_padded("RNN_RELU", input, (hx,), params, num_layers, dropout, train,
+                       bidirectional, batch_first)[:2]
+
+
+# ----------------------------------------------------------------------------- cells
+def _cell(mode: str, input: Tensor, hx: Sequence[Tensor], w_ih: Tensor, w_hh: Tensor,
+          b_ih: Tensor | None, b_hh: Tensor | None) -> tuple[Tensor, Tensor | None]:
+    """One step: the fused layer with T = 1 on (N, I) input and (N, H) states."""
+    if (b_ih is None) != (b_hh is None):
+        b_ih = b_ih if b_ih is not None else _zeros(w_hh, (w_hh.shape[0],))
+        b_hh = b_hh if b_hh is not None else _zeros(w_hh, (w_hh.shape[0],))
+    params = [w_ih, w_hh] + ([b_ih, b_hh] if b_ih is not None else [])
+    states = [h.unsqueeze(0) for h in hx]
+    _, h, c = rnn_stack(mode, input, states, params, 1, 1, batch_sizes=(input.shape[0],))
+    return h.squeeze(0), (c.squeeze(0) if c is not None else None)
+
+
+def lstm_cell(input: Tensor, hx: Sequence[Tensor], w_ih: Tensor, w_hh: Tensor,
+              b_ih: Tensor | None = None, b_hh: Tensor | None = None) -> tuple[Tensor, Tensor]:
+    """One LSTM step on (N, I) input and hx = (h, c) of (N, H) each: returns (h', c')."""
+    return _cell("LSTM", input, hx, w_ih, w_hh, b_ih, b_hh)
+
+
+def gru_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None = None,
+             b_hh: Tensor | None = None) -> Tensor:
+    """One GRU step on (N, I) input and (N, H) state: returns h'."""
+    return _cell("GRU", input, (hx,), w_ih, w_hh, b_ih, b_hh)[0]
+
+
+def rnn_tanh_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor,
+                  b_ih: Tensor | None = None, b_hh: Tensor | None = None) -> Tensor:
+    """One Elman step h' = tanh(W_ih x + b_ih + W_hh h + b_hh)."""
+    return _cell("RNN_TANH", input, (hx,), w_ih, w_hh, b_ih, b_hh)[0]
+
+
+def rnn_relu_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor,
+                  b_ih: Tensor | None = None, b_hh: Tensor | None = None) -> Tensor:
+    """One Elman step h' = relu(W_ih x + b_ih + W_hh h + b_hh)."""
+    return _cell("RNN_RELU", input, (hx,), w_ih, w_hh, b_ih, b_hh)[0]
+
+
+__all__ = ["lstm", "gru", "rnn_tanh", "rnn_relu", "lstm_cell", "gru_cell", "rnn_tanh_cell",
+           "rnn_relu_cell"]
+TENSOR_METHODS = ()
+FUNCTIONAL = ()
