@@ -11,7 +11,7 @@ from typing import Any, Iterable, Sequence
 from ..backend import get_array_module
 from .function import Function
 from .grad_mode import set_grad_enabled
-from .tensor import Tensor
+from .tensor import SparseRows, SparseTensor, Tensor
 
 _FREED = "Trying to backward through the graph a second time (or directly access saved tensors " \
          "after they have already been freed). Saved intermediate values of the graph are freed " \
@@ -63,9 +63,16 @@ def _toposort(roots: Sequence[Function]) -> tuple[list[Function], dict[int, int]
     return order, leaf_edges
 
 
+def _as_tensor(g: Any) -> Tensor:
+    """A gradient array (or a row-sparse gradient, kept sparse) as a no-grad tensor."""
+    if type(g) is SparseRows:
+        return SparseTensor(g)
+    return Tensor._wrap(g, None, False)
+
+
 def _run_hooks(t: Tensor, g: Any) -> Any:
     for hook in t._hooks or ():
-        out = hook(Tensor._wrap(g, None, False))
+        out = hook(_as_tensor(g))
         if out is not None:
             g = out._data
     return g
@@ -147,10 +154,11 @@ def _deliver_leaf(t: Tensor, g: Any, capture: dict[int, Any] | None) -> None:
 
 
 def _accumulate(t: Tensor, g: Any) -> None:
+    # a sparse gradient stays sparse; sparse + sparse concatenates, sparse + dense is dense
     if t._grad is None:
-        t._grad = Tensor._wrap(g.astype(t._data.dtype, copy=True), None, False)
+        t._grad = _as_tensor(g.astype(t._data.dtype, copy=True))
     else:
-        t._grad = Tensor._wrap(t._grad._data + g, None, False)
+        t._grad = _as_tensor(t._grad._data + g)
 
 
 def _root_grads(outputs: Sequence[Tensor], grad_outputs: Sequence[Any] | None) -> list[Any]:
@@ -230,5 +238,5 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
                 raise RuntimeError(
                     "One of the differentiated Tensors appears to not have been used in the graph. "
                     "Set allow_unused=True if this is the desired behavior.")
-        res.append(None if g is None else Tensor._wrap(g, None, False))
+        res.append(None if g is None else _as_tensor(g))
     return tuple(res)

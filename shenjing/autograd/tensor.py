@@ -357,25 +357,20 @@ def is_grad_enabled() -> bool:
 def scatter_add_rows(out: Any, index: Any, rows: Any) -> Any:
     """out[index[i]] += rows[i] for every i, duplicates summed; returns ``out``.
 
-    Sorting the indices and summing runs with ``add.reduceat`` beats ``add.at`` on rows;
-    ``bincount`` wins when many indices hit a small table.
+    One ``add.at`` on the flattened table (element k of row i goes to index[i] * width + k):
+    NumPy's 1-D ``ufunc.at`` fast path beats ``add.at`` on rows, sort + ``add.reduceat``
+    and ``bincount`` (measured on 1k-6k rows of 100 into a 10k-row table).
     """
     xp = get_array_module(out)
     n = index.shape[0]
     if n == 0:
         return out
-    if n <= 32:
+    width = int(np.prod(out.shape[1:], dtype=np.int64))
+    if not out.flags.c_contiguous or width == 0:
         xp.add.at(out, index, rows)
         return out
-    rest = out.shape[1:]
-    width = int(np.prod(rest, dtype=np.int64))
-    if out.shape[0] * 4 <= n and out.size <= 1 << 22:
-        flat = (index[:, None] * width + xp.arange(width)).reshape(-1)
-        acc = xp.bincount(flat, weights=rows.reshape(-1), minlength=out.size)
-        out += acc.reshape(out.shape).astype(out.dtype, copy=False)
-        return out
-    uniq, sums = coalesce_rows(index, rows)
-    out[uniq] += sums
+    flat = (index[:, None] * width + xp.arange(width)).reshape(-1)
+    xp.add.at(out.reshape(-1), flat, rows.reshape(-1).astype(out.dtype, copy=False))
     return out
 
 
@@ -386,10 +381,13 @@ def coalesce_rows(index: Any, rows: Any) -> tuple[Any, Any]:
         return index, rows
     order = xp.argsort(index, kind="stable")
     s = index[order]
-    starts = xp.flatnonzero(xp.concatenate([xp.ones(1, bool), s[1:] != s[:-1]]))
-    if starts.shape[0] == s.shape[0]:
+    new = xp.concatenate([xp.ones(1, bool), s[1:] != s[:-1]])
+    uniq = s[new]
+    if uniq.shape[0] == s.shape[0]:
         return s, rows[order]
-    return s[starts], xp.add.reduceat(rows[order], starts, axis=0)
+    slot = xp.cumsum(new) - 1  # position of each sorted row's index among the unique ones
+    sums = xp.zeros((uniq.shape[0],) + rows.shape[1:], dtype=rows.dtype)
+    return uniq, scatter_add_rows(sums, slot, rows[order])
 
 
 def _no_dense(what: str) -> RuntimeError:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable
 
 from ..autograd import Tensor
+from ..autograd.tensor import scatter_add_rows
 from .optimizer import Optimizer, _grad_of
 
 __all__ = ["SGD"]
@@ -42,6 +43,9 @@ class SGD(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
+                if p.grad.is_sparse:
+                    _sparse_step(p, lr, group["maximize"], wd, momentum)
+                    continue
                 g = _grad_of(p, group["maximize"])
                 if wd != 0:
                     g = g + wd * p._data
@@ -58,3 +62,14 @@ class SGD(Optimizer):
                     g = g + momentum * buf._data if nesterov else buf._data
                 p._data -= lr * g
         return loss
+
+
+def _sparse_step(p: Tensor, lr: float, maximize: bool, wd: float, momentum: float) -> None:
+    """p[rows] -= lr * g[rows] for the rows a row-sparse gradient touches (duplicates summed)."""
+    if wd != 0 or momentum != 0:
+        raise RuntimeError(
+            "SGD: sparse gradients are supported only without momentum and weight_decay "
+            f"(got momentum={momentum}, weight_decay={wd}); use sparse=False or SparseAdam")
+    rows = p.grad._data
+    step = rows.values.astype(p._data.dtype, copy=False) * (lr if maximize else -lr)
+    scatter_add_rows(p._data, rows.indices, step)
