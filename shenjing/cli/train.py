@@ -1,94 +1,455 @@
-"""``shenjing train``: fit a model on a data set with a progress bar and per-epoch metrics."""
+"""``shenjing train``: fit a model on a data set, with a run folder you can come back to.
+
+``shenjing train`` alone trains a small CNN on the bundled 8x8 digits (>= 97% test accuracy in
+well under a minute on two cores). Each epoch saves a checkpoint set; Ctrl-C stops after the
+current step, saves, and prints the ``--resume`` command; resuming restores the model, the
+optimizer, the scheduler, the epoch and step, and both random streams (shenjing's default
+generator, used by dropout, and the shuffling generator), so 2 + 2 epochs equal 4 bit for bit.
+"""
 from __future__ import annotations
 
 import argparse
+import math
+import signal
+import threading
 import time
-from typing import Any
+from pathlib import Path
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from .. import nn, optim
-from ..autograd.grad_mode import no_grad
-from ..explain import summary
-from ..backend import manual_seed
+from .._version import __version__
+from ..backend import random as sjrandom
 from ..ops.creation import from_numpy
 from ..utils.data import DataLoader, TensorDataset
 from ..utils.progress import ProgressBar
+from .checkpoint import load_checkpoint, save_checkpoint, save_weights
+from .evaluate import close_writer, confusion_matrix, evaluate_arrays, log_scalars, \
+    open_writer, write_artifacts, write_summary
+from .runs import DEFAULT_ROOT, new_run_dir, read_config, read_metrics, resolve_run, \
+    write_config, write_metrics
+
+__all__ = ["add_arguments", "run", "fit", "resolve_config", "build_model", "DEFAULTS"]
+
+DEFAULTS: dict[str, Any] = {"model": None, "data": "digits", "epochs": 15, "batch_size": 32,
+                            "optimizer": "adam", "lr": None, "schedule": "cosine",
+                            "weight_decay": 0.0, "seed": 0, "val_fraction": 0.1,
+                            "target": None, "image_size": 32, "data_root": None,
+                            "download": False, "device": "cpu", "limit": None}
+_LR = {"adam": 2e-3, "adamw": 2e-3, "sgd": 0.05, "rmsprop": 1e-3, "adagrad": 1e-2}
+OPTIMIZERS = {"adam": "Adam", "adamw": "AdamW", "sgd": "SGD", "rmsprop": "RMSprop",
+              "adagrad": "Adagrad"}
+SCHEDULES = ("none", "step", "cosine", "onecycle")
 
 
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--epochs", type=int, default=30)
-    p.add_argument("--batch-size", type=int, default=32)
-    p.add_argument("--lr", type=float, default=1e-3)
-    p.add_argument("--optimizer", choices=["adam", "sgd", "adamw", "rmsprop", "adagrad"], default="adam")
-    p.add_argument("--weight-decay", type=float, default=0.0)
-    p.add_argument("--hidden", type=int, nargs="+", default=[128, 64])
-    p.add_argument("--seed", type=int, default=0)
+def add_arguments(p: argparse.ArgumentParser, multi: bool = False) -> None:
+    """Training options; with ``multi`` the sweepable ones take several values (experiment)."""
+    many = {"nargs": "+"} if multi else {}
+    p.add_argument("--model", default=None, **many,
+                   help="cnn (default for images), mlp (default for tables) or a zoo model "
+                        "(see shenjing.models.list_models())")
+    p.add_argument("--data", default=None, help="digits (default), mnist, fashion-mnist, "
+                   "cifar10, cifar100, a folder of images or a .csv file")
+    p.add_argument("--epochs", type=int, default=None, help=f"default {DEFAULTS['epochs']}")
+    p.add_argument("--batch-size", type=int, default=None, **many,
+                   help=f"default {DEFAULTS['batch_size']}")
+    p.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default=None, **many)
+    p.add_argument("--lr", type=float, default=None, **many,
+                   help="learning rate (default: 2e-3 for adam, 0.05 for sgd)")
+    p.add_argument("--schedule", choices=SCHEDULES, default=None, **many,
+                   help="learning-rate schedule over all steps (default cosine)")
+    p.add_argument("--weight-decay", type=float, default=None, **many)
+    p.add_argument("--seed", type=int, default=None, **many)
+    p.add_argument("--val-fraction", type=float, default=None)
+    p.add_argument("--target", default=None, help="target column of a CSV table")
+    p.add_argument("--image-size", type=int, default=None, help="side of folder images (32)")
+    p.add_argument("--data-root", default=None, help="where named data sets live")
+    p.add_argument("--download", action="store_true", default=None)
+    p.add_argument("--device", choices=["cpu"], default=None)
+    p.add_argument("--limit", type=int, default=None,
+                   help="train on the first N training samples only (quick smoke runs)")
+    p.add_argument("--root", default=DEFAULT_ROOT, help="parent of new run folders (./runs)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    if not multi:
+        p.add_argument("--out", default=None, help="run folder (default runs/<model>-<data>-"
+                                                   "<time>)")
+        p.add_argument("--resume", default=None, metavar="RUN",
+                       help="continue an interrupted run where it stopped")
 
 
-def mlp(sizes: list[int]) -> nn.Module:
-    """Linear-ReLU stack ending in a Linear layer (logits)."""
-    layers: list[nn.Module] = []
-    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
-        layers.append(nn.Linear(a, b))
-        if i < len(sizes) - 2:
-            layers.append(nn.ReLU())
-    return nn.Sequential(*layers)
+def resolve_config(given: dict[str, Any]) -> dict[str, Any]:
+    """Defaults filled in for every option the user did not give (None)."""
+    cfg = {k: (given.get(k) if given.get(k) is not None else v) for k, v in DEFAULTS.items()}
+    if cfg["lr"] is None:
+        cfg["lr"] = _LR[cfg["optimizer"]]
+    if cfg["epochs"] < 1 or cfg["batch_size"] < 1:
+        raise ValueError(f"train: --epochs and --batch-size must be >= 1, got {cfg['epochs']} "
+                         f"and {cfg['batch_size']}")
+    if cfg["optimizer"] not in OPTIMIZERS:
+        raise ValueError(f"train: unknown optimizer {cfg['optimizer']!r}; "
+                         f"choose from {sorted(OPTIMIZERS)}")
+    if cfg["schedule"] not in SCHEDULES:
+        raise ValueError(f"train: unknown schedule {cfg['schedule']!r}; choose from {SCHEDULES}")
+    return cfg
 
 
-def evaluate(model: nn.Module, x: np.ndarray, y: np.ndarray, loss_fn: Any) -> tuple[float, float]:
+def make_optimizer(cfg: dict[str, Any], params: Any) -> optim.Optimizer:
+    kw: dict[str, Any] = {"lr": cfg["lr"], "weight_decay": cfg["weight_decay"]}
+    if cfg["optimizer"] == "sgd":
+        kw["momentum"] = 0.9
+    return getattr(optim, OPTIMIZERS[cfg["optimizer"]])(params, **kw)
+
+
+class OneCycle:
+    """lr factor: linear warm-up over the first 30% of steps from 0.04, then cosine to ~0."""
+
+    def __init__(self, total: int) -> None:
+        self.total, self.warm = max(total, 1), max(int(0.3 * total), 1)
+
+    def __call__(self, t: int) -> float:
+        if t < self.warm:
+            return 0.04 + 0.96 * t / self.warm
+        frac = min((t - self.warm) / max(self.total - self.warm, 1), 1.0)
+        return 1e-3 + (1 - 1e-3) * (1 + math.cos(math.pi * frac)) / 2
+
+
+def make_scheduler(cfg: dict[str, Any], opt: optim.Optimizer, steps_per_epoch: int) -> Any:
+    """A per-step scheduler for ``cfg['schedule']`` (None for 'none')."""
+    total = cfg["epochs"] * steps_per_epoch
+    sched = optim.lr_scheduler
+    if cfg["schedule"] == "step":  # x0.1 at one third and two thirds of training
+        return sched.StepLR(opt, step_size=max(total // 3, 1), gamma=0.1)
+    if cfg["schedule"] == "cosine":
+        return sched.CosineAnnealingLR(opt, T_max=max(total, 1))
+    if cfg["schedule"] == "onecycle":
+        return sched.LambdaLR(opt, OneCycle(total))
+    return None
+
+
+def default_cnn(in_channels: int, size: int, num_classes: int) -> nn.Module:
+    """conv3x3(32) - ReLU - conv3x3(64) - ReLU - maxpool2 - dropout - Linear(128) - Linear."""
+    side = size // 2
+    return nn.Sequential(
+        nn.Conv2d(in_channels, 32, 3, padding=1), nn.ReLU(),
+        nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Dropout(0.25),
+        nn.Flatten(), nn.Linear(64 * side * side, 128), nn.ReLU(), nn.Dropout(0.25),
+        nn.Linear(128, num_classes))
+
+
+def mlp(n_in: int, num_classes: int, hidden: Sequence[int] = (256, 128)) -> nn.Module:
+    """Flatten - [Linear - ReLU]* - Linear: fits any input shape."""
+    layers: list[nn.Module] = [nn.Flatten()]
+    for h in hidden:
+        layers += [nn.Linear(n_in, h), nn.ReLU()]
+        n_in = h
+    return nn.Sequential(*layers, nn.Linear(n_in, num_classes))
+
+
+class FitInput(nn.Module):
+    """Resizes (bilinear) and repeats channels so a zoo model sees the input it was built for."""
+
+    def __init__(self, net: nn.Module, size: int | None, channels: int | None) -> None:
+        super().__init__()
+        self.net, self.size, self.channels = net, size, channels
+
+    def forward(self, x: Any) -> Any:
+        from ..nn import functional as F  # noqa: PLC0415
+
+        if self.channels is not None and x.shape[1] != self.channels:
+            x = x.repeat(1, self.channels, 1, 1)
+        if self.size is not None and tuple(x.shape[-2:]) != (self.size, self.size):
+            x = F.interpolate(x, size=(self.size, self.size), mode="bilinear",
+                              align_corners=False)
+        return self.net(x)
+
+
+def _probe(model: nn.Module, shape: tuple[int, ...]) -> bool:
+    """Whether ``model`` accepts a batch of two inputs of ``shape`` and gives (2, k) logits."""
+    from ..autograd.grad_mode import no_grad  # noqa: PLC0415
+
     model.eval()
-    with no_grad():
-        logits = model(from_numpy(x))
-        loss = float(loss_fn(logits, from_numpy(y)).item())
-        acc = float((logits.numpy().argmax(1) == y).mean())
-    model.train()
-    return loss, acc
+    try:
+        with no_grad():
+            out = model(from_numpy(np.zeros((2, *shape), np.float32)))
+        return out.ndim == 2
+    except Exception:  # noqa: BLE001 - any failure means "does not fit this size"
+        return False
+    finally:
+        model.train()
 
 
-def make_optimizer(name: str, params: Any, lr: float, weight_decay: float) -> optim.Optimizer:
-    table = {"adam": optim.Adam, "sgd": optim.SGD, "adamw": optim.AdamW,
-             "rmsprop": optim.RMSprop, "adagrad": optim.Adagrad}
-    kwargs = {"lr": lr, "weight_decay": weight_decay}
-    if name == "sgd":
-        kwargs["momentum"] = 0.9
-    return table[name](params, **kwargs)
+def build_model(name: str, input_shape: Sequence[int], num_classes: int,
+                options: dict[str, Any] | None = None) -> nn.Module:
+    """``cnn``, ``mlp`` or a zoo model made to fit ``input_shape`` (C, H, W) or (F,).
+
+    A zoo model gets ``in_channels``/``input_size`` when its builder takes them; otherwise the
+    input is repeated to 3 channels and upsampled to the first of 32, 64, 224, 227 it accepts.
+    """
+    shape = tuple(int(s) for s in input_shape)
+    n_in = int(np.prod(shape))
+    if name == "mlp":
+        return mlp(n_in, num_classes, tuple((options or {}).get("hidden", (256, 128))))
+    if len(shape) != 3:
+        raise ValueError(f"train: model {name!r} needs images (C, H, W) but the data has "
+                         f"feature vectors of shape {shape}; use --model mlp")
+    c, h, w = shape
+    if name == "cnn":
+        if h == w:
+            return default_cnn(c, h, num_classes)
+        return nn.Sequential(FitInput(default_cnn(c, max(h, w), num_classes), max(h, w), None))
+    from .. import models  # noqa: PLC0415
+
+    if name not in models.list_models():
+        raise ValueError(f"train: unknown model {name!r}; use cnn, mlp or one of "
+                         f"{', '.join(models.list_models())}")
+    for kwargs in ({"in_channels": c, "input_size": h}, {"in_channels": c}, {}):
+        try:
+            net = models.get_model(name, num_classes=num_classes, **kwargs)
+        except (TypeError, ValueError):
+            continue
+        chans = None if "in_channels" in kwargs else 3
+        for size in (h, 32, 64, 224, 227):
+            if size < h:
+                continue
+            wrapped = net if size == h and chans in (None, c) else FitInput(
+                net, size if size != h else None, chans)
+            if _probe(wrapped, shape):
+                return wrapped
+    raise ValueError(f"train: zoo model {name!r} does not fit {c}x{h}x{w} inputs even "
+                     "upsampled to 224; pick another --model")
 
 
-def run(args: argparse.Namespace) -> dict[str, float]:
-    from ..datasets import load_digits  # noqa: PLC0415
+class Interrupted(Exception):
+    """Training stopped by Ctrl-C after a checkpoint was saved."""
 
-    manual_seed(args.seed)
-    data = load_digits(seed=args.seed)
-    (xtr, ytr), (xva, yva), (xte, yte) = data["train"], data["val"], data["test"]
-    n_classes = int(ytr.max()) + 1
-    model = mlp([xtr.shape[1], *args.hidden, n_classes])
-    loss_fn = nn.CrossEntropyLoss()
-    opt = make_optimizer(args.optimizer, model.parameters(), args.lr, args.weight_decay)
+
+class _StopOnSigint:
+    """First Ctrl-C asks the loop to stop after the current step; a second one aborts."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.requested, self.quiet, self._old = False, quiet, None
+
+    def __enter__(self) -> "_StopOnSigint":
+        if threading.current_thread() is threading.main_thread():
+            self._old = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+        print("\nstopping after this step (Ctrl-C again to abort without saving)...",
+              flush=True)
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._old is not None:
+            signal.signal(signal.SIGINT, self._old)
+
+
+def _state_copy(state: dict) -> dict:
+    """A deep copy of a bit-generator state (nested dicts of ints / strings)."""
+    return {k: (_state_copy(v) if isinstance(v, dict) else v) for k, v in state.items()}
+
+
+Hook = Callable[[str, dict[str, Any]], None]
+
+
+def fit(cfg: dict[str, Any], run_dir: Path, resume: bool = False, quiet: bool = False,
+        hooks: Sequence[Hook] = ()) -> dict[str, Any]:
+    """Train as ``cfg`` says, writing everything into ``run_dir``; returns the final result.
+
+    ``hooks`` are called as ``hook(event, info)`` with event 'step' (after each optimizer step)
+    or 'epoch' (after each epoch's checkpoint); raising KeyboardInterrupt from one stops the
+    run as Ctrl-C does. Raises :class:`Interrupted` after saving when stopped.
+    """
+    from .data import load_data  # noqa: PLC0415
+
+    data = load_data(cfg["data"], seed=cfg["seed"], val_fraction=cfg["val_fraction"],
+                     root=cfg["data_root"], download=bool(cfg["download"]),
+                     target=cfg["target"], image_size=cfg["image_size"])
+    cfg.update(input_shape=list(data.input_shape), class_names=data.class_names,
+               data_info=data.info, model=cfg["model"] or ("cnn" if data.kind == "image"
+                                                          else "mlp"))
+    sjrandom.manual_seed(cfg["seed"])
+    shuffle_gen = sjrandom.Generator().manual_seed(cfg["seed"] + 1)
+    model = build_model(cfg["model"], data.input_shape, data.num_classes,
+                        cfg.get("model_options", {}))
+    (xtr, ytr), (xva, yva), (xte, yte) = data.train, data.val, data.test
+    if cfg["limit"]:
+        xtr, ytr = xtr[:cfg["limit"]], ytr[:cfg["limit"]]
     loader = DataLoader(TensorDataset(from_numpy(xtr), from_numpy(ytr)),
-                        batch_size=args.batch_size, shuffle=True)
-    print(f"shenjing train: digits 8x8, {len(xtr)} train / {len(xva)} val / {len(xte)} test")
-    print(summary(model, (xtr.shape[1],)))
-    t0 = time.perf_counter()
-    for epoch in range(1, args.epochs + 1):
-        bar = ProgressBar(len(loader), prefix=f"epoch {epoch}/{args.epochs} ", enabled=not args.quiet)
-        tot_loss = tot_correct = seen = 0.0
-        for step, (xb, yb) in enumerate(loader, 1):
-            opt.zero_grad()
-            logits = model(xb)
-            loss = loss_fn(logits, yb)
-            loss.backward()
-            opt.step()
-            n = len(yb)
-            tot_loss += float(loss.item()) * n
-            tot_correct += float((logits.detach().numpy().argmax(1) == yb.numpy()).sum())
-            seen += n
-            bar.update(step, loss=tot_loss / seen, acc=tot_correct / seen)
-        vl, va = evaluate(model, xva, yva, loss_fn)
-        print(f"epoch {epoch}: train loss {tot_loss / seen:.4f} acc {tot_correct / seen:.4f} | "
-              f"val loss {vl:.4f} acc {va:.4f}")
-    tl, ta = evaluate(model, xte, yte, loss_fn)
-    secs = time.perf_counter() - t0
-    print(f"test loss {tl:.4f} | test accuracy {ta:.4f} ({ta * 100:.1f}%) | {secs:.1f}s")
-    return {"test_loss": tl, "test_acc": ta, "seconds": secs}
+                        batch_size=cfg["batch_size"], shuffle=True, generator=shuffle_gen)
+    opt = make_optimizer(cfg, model.parameters())
+    sched = make_scheduler(cfg, opt, len(loader))
+    loss_fn = nn.CrossEntropyLoss()
+    ckpt_dir = run_dir / "checkpoints"
+    meta: dict[str, Any] = {"epoch": 0, "step": 0, "history": [], "best_val_acc": -1.0,
+                            "best_epoch": 0, "partial": [0.0, 0.0, 0]}
+    if resume:
+        m_state, o_state, meta = load_checkpoint(ckpt_dir / "last")
+        model.load_state_dict(m_state)
+        opt.load_state_dict(o_state)
+        if sched is not None and meta.get("scheduler") is not None:
+            sched.load_state_dict(meta["scheduler"])
+        sjrandom.set_rng_state(meta["rng"])
+    if resume:  # the shuffle order of a half-done epoch is drawn again from its start state
+        shuffle_gen.set_state(meta["shuffle_epoch_start"] if meta["step"] else meta["shuffle"])
+    cfg["status"] = "running"
+    write_config(run_dir, cfg)
+    writer = open_writer(run_dir)
+    say = print
+
+    def checkpoint(epoch: int, step: int, partial: list) -> None:
+        meta.update(epoch=epoch, step=step, partial=partial, rng=sjrandom.get_rng_state(),
+                    shuffle=shuffle_gen.get_state(), version=__version__,
+                    scheduler=_jsonable(sched.state_dict()) if sched is not None else None)
+        save_checkpoint(ckpt_dir / "last", model.state_dict(), opt.state_dict(), meta)
+
+    steps = len(loader)
+    say(f"shenjing train: {cfg['model']} on {cfg['data']} ({len(xtr)} train / {len(xva)} val / "
+        f"{len(xte)} test), {cfg['epochs']} epochs -> {run_dir}")
+    consistent, epoch, step = True, meta["epoch"], meta["step"]
+    with _StopOnSigint(quiet) as stop:
+        try:
+            for epoch in range(meta["epoch"] + 1, cfg["epochs"] + 1):
+                skip = meta["step"] if epoch == meta["epoch"] + 1 else 0
+                if skip == 0:
+                    meta["shuffle_epoch_start"] = _state_copy(shuffle_gen.get_state())
+                    tot_loss, tot_ok, seen = 0.0, 0.0, 0
+                else:
+                    tot_loss, tot_ok, seen = meta["partial"]
+                t0 = time.perf_counter()
+                bar = ProgressBar(steps, prefix=f"epoch {epoch}/{cfg['epochs']} ",
+                                  enabled=not quiet)
+                model.train()
+                for step, (xb, yb) in enumerate(loader, 1):
+                    if step <= skip:
+                        continue
+                    consistent = False
+                    opt.zero_grad()
+                    logits = model(xb)
+                    loss = loss_fn(logits, yb)
+                    loss.backward()
+                    opt.step()
+                    if sched is not None:
+                        sched.step()
+                    n = len(yb)
+                    tot_loss += float(loss.item()) * n
+                    tot_ok += float((logits._data.argmax(1) == yb._data).sum())
+                    seen += n
+                    consistent = True
+                    bar.update(step, loss=tot_loss / seen, acc=tot_ok / seen)
+                    for h in hooks:
+                        h("step", {"epoch": epoch, "step": step, "model": model})
+                    if stop.requested:
+                        raise KeyboardInterrupt
+                vl, va, _ = evaluate_arrays(model, xva, yva)
+                row = {"epoch": epoch, "train_loss": tot_loss / max(seen, 1),
+                       "train_acc": tot_ok / max(seen, 1), "val_loss": vl, "val_acc": va,
+                       "lr": float(opt.param_groups[0]["lr"]),
+                       "seconds": time.perf_counter() - t0}
+                meta["history"].append(row)
+                if va > meta["best_val_acc"]:
+                    meta.update(best_val_acc=va, best_epoch=epoch)
+                    save_weights(model.state_dict(), _mk(ckpt_dir) / "best.safetensors")
+                checkpoint(epoch, 0, [0.0, 0.0, 0])
+                write_metrics(run_dir, meta["history"])
+                log_scalars(writer, row)
+                say(f"epoch {epoch}/{cfg['epochs']}: train loss {row['train_loss']:.4f} acc "
+                    f"{row['train_acc']:.4f} | val loss {vl:.4f} acc {va:.4f} | lr "
+                    f"{row['lr']:.3g} | {row['seconds']:.1f}s")
+                step = 0
+                for h in hooks:
+                    h("epoch", {"epoch": epoch, "model": model, "row": row})
+                if stop.requested:
+                    raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            if consistent:
+                if step:  # mid-epoch: save where we are; epoch-end states are already saved
+                    checkpoint(epoch - 1, step, [tot_loss, tot_ok, seen])
+                    where = f"epoch {epoch} step {step}/{steps}"
+                else:
+                    where = f"the end of epoch {meta['epoch']}"
+            else:
+                where = f"the end of epoch {meta['epoch']} (last committed checkpoint)"
+            cfg["status"] = "interrupted"
+            write_config(run_dir, cfg)
+            close_writer(writer)
+            write_artifacts(run_dir, None, data.class_names)
+            print(f"\ninterrupted: checkpoint at {where} saved in {ckpt_dir / 'last'}\n"
+                  f"resume with: shenjing train --resume {run_dir}", flush=True)
+            raise Interrupted(str(run_dir)) from None
+    close_writer(writer)
+    return _finish(cfg, run_dir, model, data, say)
+
+
+def _finish(cfg: dict[str, Any], run_dir: Path, model: nn.Module, data: Any,
+            say: Callable) -> dict[str, Any]:
+    """Test with the best weights, write summary, plots and report; mark the run finished."""
+    from .checkpoint import load_weights  # noqa: PLC0415
+
+    best = run_dir / "checkpoints" / "best.safetensors"
+    if best.is_file():
+        model.load_state_dict(load_weights(best))
+    tl, ta, pred = evaluate_arrays(model, *data.test)
+    cm = confusion_matrix(data.test[1], pred, data.num_classes)
+    write_summary(run_dir, model, data.input_shape)
+    secs = sum(r["seconds"] for r in read_metrics(run_dir))
+    cfg.update(status="finished", result={"test_loss": tl, "test_acc": ta, "seconds": secs})
+    write_config(run_dir, cfg)
+    for note in write_artifacts(run_dir, cm, data.class_names,
+                                {"test_loss": tl, "test_acc": ta}):
+        say(f"note: {note}")
+    say(f"test loss {tl:.4f} | test accuracy {ta:.4f} ({ta * 100:.1f}%) with the best "
+        f"weights | {secs:.1f}s training | run folder {run_dir}")
+    return {"test_loss": tl, "test_acc": ta, "seconds": secs, "run_dir": str(run_dir)}
+
+
+def _mk(p: Path) -> Path:
+    p.mkdir(parents=True, exist_ok=True)
+    return p
+
+
+def _jsonable(obj: Any) -> Any:
+    """Scheduler state (numbers, lists, dicts) as JSON-safe values."""
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, (np.generic,)):
+        return obj.item()
+    return obj
+
+
+def run(args: argparse.Namespace) -> int:
+    """The ``shenjing train`` command; returns the exit status (130 when interrupted)."""
+    given = {k: getattr(args, k, None) for k in DEFAULTS}
+    if args.resume:
+        run_dir = resolve_run(args.resume, args.root)
+        cfg = read_config(run_dir)
+        ignored = [k for k, v in given.items() if v is not None and k != "epochs"
+                   and v != cfg.get(k)]
+        if ignored:
+            print(f"note: --resume keeps the run's own settings; ignoring {', '.join(ignored)}")
+        if args.epochs is not None and args.epochs != cfg["epochs"]:
+            if cfg.get("schedule", "none") != "none":
+                print(f"note: the {cfg['schedule']} schedule was planned for {cfg['epochs']} "
+                      f"epochs; it keeps that plan while training goes on to {args.epochs}")
+            cfg["epochs"] = args.epochs
+        print(f"resuming {run_dir}")
+    else:
+        cfg = resolve_config(given)
+        from .data import NAMED  # noqa: PLC0415
+
+        name = cfg["model"] or ("mlp" if str(cfg["data"]).lower().endswith(".csv") else "cnn")
+        run_dir = new_run_dir(name, cfg["data"] if cfg["data"].lower() in NAMED or
+                              cfg["data"] == "digits" else Path(cfg["data"]).stem,
+                              args.out, args.root)
+        cfg["created"] = time.strftime("%Y-%m-%d %H:%M:%S")
+        cfg["version"] = __version__
+    try:
+        fit(cfg, Path(run_dir), resume=bool(args.resume), quiet=args.quiet)
+    except Interrupted:
+        return 130
+    return 0
