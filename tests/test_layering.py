@@ -10,7 +10,7 @@ RANK = {
     "autograd": 1,
     "ops": 2,
     "nn": 3,
-    "optim": 4, "utils": 4, "io": 4, "distributed": 4, "serialization": 4,
+    "optim": 4, "utils": 4, "io": 4, "onnx": 4, "distributed": 4, "serialization": 4,
     "keras": 5, "models": 5, "datasets": 5, "explain": 5,
     "cli": 6,
 }
