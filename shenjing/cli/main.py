@@ -1,7 +1,7 @@
 """Entry point of the ``shenjing`` command: subcommands registered from one table.
 
 Each subcommand is a module of this package with ``add_arguments(parser)`` and ``run(args)``
-(returning an exit status). Optional modules (``gan``, ``report``) are skipped while their file
+(returning an exit status). Optional modules (``gan``, ``report``, ``explain``) are skipped while their file
 does not exist, so they can land without editing this file.
 """
 from __future__ import annotations
@@ -21,6 +21,8 @@ COMMANDS: list[tuple[str, str, str, bool]] = [
     ("runs", "runs", "list the runs with their best metrics", False),
     ("report", "report", "rewrite a run's report.html and plots", True),
     ("gan", "gan", "train or sample a generative adversarial network", True),
+    ("explain", "explain", "show a backward pass step by step, a graph or layer statistics",
+     True),
 ]
 
 
