@@ -165,3 +165,24 @@ def test_ops_keep_their_outputs_and_gradients_on_the_device(fake_gpu, name):
                                atol=1e-6)
     for x, r in zip(xs, rxs):
         np.testing.assert_allclose(x.grad.cpu().numpy(), r.grad.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_cli_train_runs_on_the_device(fake_gpu, tmp_path, capsys):
+    """`shenjing train --device cuda` puts the model and batches on the GPU (the stand-in)."""
+    from shenjing.cli import main
+
+    seen = []
+    orig = nn.Module.to
+
+    def spy(self, *a, **k):
+        seen.append(str(a[0]) if a else str(k.get("device")))
+        return orig(self, *a, **k)
+
+    nn.Module.to = spy
+    try:
+        status = main.main(["train", "--device", "cuda", "--epochs", "1", "--limit", "64",
+                            "--model", "mlp", "--quiet", "--out", str(tmp_path / "run")])
+    finally:
+        nn.Module.to = orig
+    assert status == 0 and "cuda" in seen
+    assert (tmp_path / "run" / "metrics.csv").exists()

@@ -86,7 +86,7 @@ def _save(obj: dict, path: str | os.PathLike) -> None:
 
 
 def _load(path: Path) -> dict:
-    obj = serialization.load(path)
+    obj = serialization.load(path, map_location="cpu")  # the trainer moves what it needs
     if not isinstance(obj, dict) or obj.get("kind") != FORMAT or not isinstance(
             obj.get("state"), dict):
         raise CheckpointError(f"checkpoint: {path} is not a shenjing training checkpoint file")

@@ -30,11 +30,16 @@ def evaluate_arrays(model: nn.Module, x: np.ndarray, y: np.ndarray, batch_size: 
     model.eval()
     loss_fn = nn.CrossEntropyLoss(reduction="sum")
     total, preds = 0.0, []
+    first = next(iter(model.parameters()), None)
+    dev = first.device if first is not None else None
     with no_grad():
         for i in range(0, len(x), batch_size):
-            logits = model(from_numpy(x[i:i + batch_size]))
-            total += float(loss_fn(logits, from_numpy(y[i:i + batch_size])).item())
-            preds.append(logits.numpy().argmax(1))
+            xb, yb = from_numpy(x[i:i + batch_size]), from_numpy(y[i:i + batch_size])
+            if dev is not None and dev.type != "cpu":
+                xb, yb = xb.to(dev), yb.to(dev)
+            logits = model(xb)
+            total += float(loss_fn(logits, yb).item())
+            preds.append(logits.cpu().numpy().argmax(1))
     model.train(was_training)
     pred = np.concatenate(preds) if preds else np.zeros(0, np.int64)
     n = max(len(x), 1)

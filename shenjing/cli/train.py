@@ -20,7 +20,7 @@ import numpy as np
 
 from .. import nn, optim
 from .._version import __version__
-from ..backend import random as sjrandom
+from ..backend import device as Device, random as sjrandom
 from ..ops.creation import from_numpy
 from ..utils.data import DataLoader, TensorDataset
 from ..utils.progress import ProgressBar
@@ -66,7 +66,8 @@ def add_arguments(p: argparse.ArgumentParser, multi: bool = False) -> None:
     p.add_argument("--image-size", type=int, default=None, help="side of folder images (32)")
     p.add_argument("--data-root", default=None, help="where named data sets live")
     p.add_argument("--download", action="store_true", default=None)
-    p.add_argument("--device", choices=["cpu"], default=None)
+    p.add_argument("--device", default=None,
+                   help="cpu (default) or cuda[:i] (needs CuPy: pip install shenjing[cuda12])")
     p.add_argument("--limit", type=int, default=None,
                    help="train on the first N training samples only (quick smoke runs)")
     p.add_argument("--root", default=DEFAULT_ROOT, help="parent of new run folders (./runs)")
@@ -275,6 +276,7 @@ def fit(cfg: dict[str, Any], run_dir: Path, resume: bool = False, quiet: bool = 
     shuffle_gen = sjrandom.Generator().manual_seed(cfg["seed"] + 1)
     model = build_model(cfg["model"], data.input_shape, data.num_classes,
                         cfg.get("model_options", {}))
+    dev = Device(cfg["device"] or "cpu")
     (xtr, ytr), (xva, yva), (xte, yte) = data.train, data.val, data.test
     if cfg["limit"]:
         xtr, ytr = xtr[:cfg["limit"]], ytr[:cfg["limit"]]
@@ -293,6 +295,9 @@ def fit(cfg: dict[str, Any], run_dir: Path, resume: bool = False, quiet: bool = 
         if sched is not None and meta.get("scheduler") is not None:
             sched.load_state_dict(meta["scheduler"])
         sjrandom.set_rng_state(meta["rng"])
+    if dev.type != "cpu":  # after loading (checkpoints load on the CPU), before any step
+        model.to(dev)
+        opt.load_state_dict(opt.state_dict())  # optimizer state follows its parameters
     if resume:  # the shuffle order of a half-done epoch is drawn again from its start state
         shuffle_gen.set_state(meta["shuffle_epoch_start"] if meta["step"] else meta["shuffle"])
     cfg["status"] = "running"
@@ -327,6 +332,8 @@ def fit(cfg: dict[str, Any], run_dir: Path, resume: bool = False, quiet: bool = 
                     if step <= skip:
                         continue
                     consistent = False
+                    if dev.type != "cpu":
+                        xb, yb = xb.to(dev), yb.to(dev)
                     opt.zero_grad()
                     logits = model(xb)
                     loss = loss_fn(logits, yb)
