@@ -13,7 +13,8 @@ from .backend.random import initial_seed, seed, get_rng_state, set_rng_state  # 
 from . import autograd  # noqa: F401
 from .backend import cuda  # noqa: F401
 from .autograd import (  # noqa: F401
-    Size, Tensor, enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled,
+    Size, Tensor, detect_anomaly, enable_grad, inference_mode, is_anomaly_enabled,
+    is_grad_enabled, no_grad, set_detect_anomaly, set_grad_enabled,
 )
 from .ops import install as _install
 from .ops import elementwise as _elementwise

@@ -20,6 +20,15 @@ _FREED = "Trying to backward through the graph a second time (or directly access
          "calling backward."
 
 
+_anomaly = False  # anomaly detection (autograd/anomaly.py sets it); one test per node
+
+
+def _check_backward(fn: Function, grads: Any) -> None:
+    from .anomaly import check_backward  # noqa: PLC0415 - only loaded when anomaly mode is on
+
+    check_backward(fn, grads)
+
+
 def unbroadcast(grad: Any, shape: tuple, fn: Function) -> Any:
     """Sum ``grad`` over the axes broadcasting added, so it has ``shape``."""
     if grad.shape == shape:
@@ -110,6 +119,8 @@ def run_backward(roots: Sequence[Tensor], root_grads: Sequence[Any], retain_grap
                 elif out._retains_grad:
                     _accumulate(out, g)
             in_grads = fn.backward(g) if g is not None else None
+            if _anomaly and in_grads is not None:
+                _check_backward(fn, in_grads)
             if not isinstance(in_grads, tuple):
                 in_grads = (in_grads,)
             for t, nxt, need, ig in zip(fn.inputs, fn.next_fns, fn.needs_input_grad,

@@ -12,6 +12,15 @@ from typing import Any
 from .grad_mode import state
 
 
+_anomaly = False  # anomaly detection (autograd/anomaly.py sets it); one test per apply
+
+
+def _check_forward(fn: "Function", out: Any, inputs: tuple) -> None:
+    from .anomaly import check_forward  # noqa: PLC0415 - only loaded when anomaly mode is on
+
+    check_forward(fn, out, inputs)
+
+
 class Function:
     needs_input_grad: tuple = ()
     inputs: tuple = ()
@@ -42,7 +51,13 @@ class Function:
                 fn.inputs = inputs
                 # edges are fixed now: a later in-place op may give an input a new grad_fn
                 fn.next_fns = tuple([t.grad_fn for t in inputs])
+                if _anomaly:
+                    _check_forward(fn, out, inputs)
                 return _wrap(out, fn, True)
+        if _anomaly:
+            out = fn.forward(*arrays, **attrs)
+            _check_forward(fn, out, inputs)
+            return _wrap(out, None, False)
         return _wrap(fn.forward(*arrays, **attrs), None, False)
 
     def name(self) -> str:
