@@ -58,6 +58,10 @@ class Adagrad(Optimizer):
                 st = state["step"]._data
                 st += 1
                 t = float(st)
+                if p.grad.is_sparse:
+                    _sparse_step(p, state["sum"]._data, lr / (1 + (t - 1) * lr_decay), eps, wd,
+                                 group["maximize"])
+                    continue
                 g = _grad_of(p, group["maximize"])
                 if wd != 0:
                     g = g + wd * p._data
@@ -70,3 +74,20 @@ class Adagrad(Optimizer):
                 upd /= std
                 p._data += upd
         return loss
+
+
+def _sparse_step(p: Any, s: np.ndarray, clr: float, eps: float, wd: float,
+                 maximize: bool) -> None:
+    """PyTorch's sparse Adagrad: on the touched rows r only (duplicates summed first),
+    s[r] += g_r^2;  p[r] -= clr * g_r / (sqrt(s[r]) + eps)."""
+    if wd != 0:
+        raise RuntimeError("weight_decay option is not compatible with sparse gradients")
+    rows = p.grad._data.coalesce()
+    idx = rows.indices
+    g = rows.values.astype(p._data.dtype, copy=False)
+    if maximize:
+        g = -g
+    s[idx] += g * g
+    std = np.sqrt(s[idx])
+    std += eps
+    p._data[idx] -= clr * g / std

@@ -20,6 +20,15 @@ def _lerp_(a: np.ndarray, b: np.ndarray, w: float) -> None:
         np.subtract(b, d, out=a)
 
 
+def _reject_sparse(opt: Optimizer) -> None:
+    """PyTorch's error for a row-sparse ``.grad`` (Embedding(sparse=True)), before any update."""
+    for group in opt.param_groups:
+        for p in group["params"]:
+            if p.grad is not None and p.grad.is_sparse:
+                raise RuntimeError(f"{type(opt).__name__} does not support sparse gradients, "
+                                   "please consider SparseAdam instead")
+
+
 class Adam(Optimizer):
     """Adam (Kingma & Ba), with optional AMSGrad, L2 or decoupled weight decay, maximize.
 
@@ -51,6 +60,7 @@ class Adam(Optimizer):
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One Adam update of every param that has a gradient; returns ``closure()`` if given."""
         loss = self._closure_loss(closure)
+        _reject_sparse(self)
         for group in self.param_groups:
             lr, eps, wd = float(group["lr"]), group["eps"], group["weight_decay"]
             beta1, beta2 = group["betas"]

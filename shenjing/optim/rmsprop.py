@@ -5,7 +5,7 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
-from .adam import _lerp_
+from .adam import _lerp_, _reject_sparse
 from .optimizer import Optimizer, _grad_of, _new_step, _state_array
 
 __all__ = ["RMSprop"]
@@ -41,6 +41,7 @@ class RMSprop(Optimizer):
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One RMSprop update of every param that has a gradient."""
         loss = self._closure_loss(closure)
+        _reject_sparse(self)
         for group in self.param_groups:
             lr, alpha, eps = float(group["lr"]), group["alpha"], group["eps"]
             wd, momentum, centered = group["weight_decay"], group["momentum"], group["centered"]
