@@ -228,8 +228,10 @@ def _conv_bwd(g: Any, x: Any, w: Any, geo: _Geo, groups: int, mode: str, c: int,
     wm = _wmat(w, groups)
     gw = xp.zeros(wm.shape, g.dtype) if need_w else None
     # stride 1: dX = conv(dY, W^T flipped) beats GEMM + col2im unless its GEMM has too few
-    # rows (c small next to oc; measured)
-    full = _full_pads(geo) if need_x and mode == "zeros" and c >= min(oc, 64) else None
+    # rows (c small next to oc; measured) or the input is much larger than the output (a
+    # transposed conv from a 1x1 input would do (h w)/(oh ow) times the work)
+    full = _full_pads(geo) if need_x and mode == "zeros" and c >= min(oc, 64) \
+        and geo.h * geo.w <= 2 * geo.oh * geo.ow else None
     if full is not None:
         gx = _conv_fwd(g, _flip_t(w, groups), _Geo(geo.oh, geo.ow, geo.kh, geo.kw, full,
                                                    (1, 1), geo.dil), groups, "zeros")
