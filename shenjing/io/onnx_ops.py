@@ -178,7 +178,7 @@ def _linear(g, rec, ins):
     return g.node("Add", [y, ins[2]]) if len(ins) > 2 else y
 
 
-@_reg("DenseOp")
+@_reg("Dense")
 def _dense(g, rec, ins):
     """The Keras face's Dense: y = x K + b with K stored (in, out)."""
     y = g.node("MatMul", ins[:2])

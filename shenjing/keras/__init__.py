@@ -15,6 +15,7 @@ from .layers import Input, Layer  # noqa: F401
 from .layers.base import KerasTensor, clear_session  # noqa: F401
 from . import models  # noqa: F401
 from .models import Model, Sequential  # noqa: F401
+from . import saving  # noqa: F401 - keras.saving.load_model, register_keras_serializable
 
 _LAZY = ("activations", "initializers", "regularizers", "constraints", "losses", "metrics",
          "optimizers", "callbacks", "utils", "datasets", "applications", "ops")
@@ -45,8 +46,6 @@ def _image_data_format() -> str:
 
 backend = _NS(clear_session=clear_session, floatx=_floatx, image_data_format=_image_data_format,
               backend=lambda: "shenjing")
-saving = _NS(load_model=models.load_model, save_model=models.save_model,
-             register_keras_serializable=lambda package="Custom", name=None: layers.register)
 version = lambda: "3.0.0 (shenjing)"  # noqa: E731
 __version__ = "3.0.0"
 

@@ -49,18 +49,22 @@ class Callback:
     def on_test_end(self, logs: dict | None = None) -> None: ...
     def on_predict_begin(self, logs: dict | None = None) -> None: ...
     def on_predict_end(self, logs: dict | None = None) -> None: ...
-    def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None: ...
-    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None: ...
     def on_test_batch_begin(self, batch: int, logs: dict | None = None) -> None: ...
     def on_test_batch_end(self, batch: int, logs: dict | None = None) -> None: ...
     def on_predict_batch_begin(self, batch: int, logs: dict | None = None) -> None: ...
     def on_predict_batch_end(self, batch: int, logs: dict | None = None) -> None: ...
 
     def on_batch_begin(self, batch: int, logs: dict | None = None) -> None:
-        self.on_train_batch_begin(batch, logs)
+        """The Keras 2 name of ``on_train_batch_begin`` (which calls it by default)."""
 
     def on_batch_end(self, batch: int, logs: dict | None = None) -> None:
-        self.on_train_batch_end(batch, logs)
+        """The Keras 2 name of ``on_train_batch_end`` (which calls it by default)."""
+
+    def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None:
+        self.on_batch_begin(batch, logs)
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        self.on_batch_end(batch, logs)
 
 
 _HOOKS = ("on_epoch_begin", "on_epoch_end", "on_train_begin", "on_train_end", "on_test_begin",
@@ -110,7 +114,7 @@ def _dispatch(name: str) -> Callable:
     return hook
 
 
-for _name in _HOOKS:
+for _name in _HOOKS + ("on_batch_begin", "on_batch_end"):
     setattr(CallbackList, _name, _dispatch(_name))
 
 

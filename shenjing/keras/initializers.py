@@ -261,7 +261,8 @@ _ALIASES = {"zeros": Zeros, "zero": Zeros, "ones": Ones, "one": Ones, "constant"
             "glorot_uniform": GlorotUniform, "glorot_normal": GlorotNormal,
             "he_normal": HeNormal, "he_uniform": HeUniform, "lecun_normal": LecunNormal,
             "lecun_uniform": LecunUniform, "orthogonal": Orthogonal, "identity": Identity,
-            "xavier_uniform": GlorotUniform, "xavier_normal": GlorotNormal}
+            "xavier_uniform": GlorotUniform, "xavier_normal": GlorotNormal,
+            "uniform": RandomUniform, "normal": RandomNormal}  # Keras 3's short names
 _ALIASES.update({c.__name__: c for c in _CLASSES})
 _ALIASES.update({"OrthogonalInitializer": Orthogonal, "IdentityInitializer": Identity})
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..autograd import Function, Tensor
 from ..backend import get_array_module
-from ..ops import reduce as _red
+from ..ops import loss as _opsloss, reduce as _red
 
 EPSILON = 1e-7
 __all__ = ["Loss", "LossFunctionWrapper", "MeanSquaredError", "MeanAbsoluteError",
@@ -172,24 +172,32 @@ class _KerasLoss(Function):
         xp = get_array_module(p)
         values, self.rule = _KERNELS[kind](xp, p, target, **params)
         self.vshape = values.shape
-        w = np.ones((), p.dtype) if weight is None else weight
-        weighted = values * w
+        if weight is None:  # dL/dvalues is one number for every value: g, or g / n
+            if reduction == "none":
+                self.scale = 1.0
+                return values.astype(p.dtype, copy=False)
+            n = values.size if reduction != "sum" else 1
+            self.scale = 1.0 / n if n else 0.0
+            total = values.sum()
+            return xp.asarray(total / n if n else total * 0.0, dtype=p.dtype)
+        weighted = values * weight
         if reduction == "none":
-            self.scale = w
+            self.scale = weight
             return weighted.astype(p.dtype, copy=False)
         total = weighted.sum()
         if reduction == "sum":
-            self.scale = w
+            self.scale = weight
         else:
-            n = float(w.sum()) if reduction == "mean_with_sample_weight" and weight is not None \
+            n = float(weight.sum()) if reduction == "mean_with_sample_weight" \
                 else float(weighted.size)
-            self.scale = w / n if n else w * 0.0
+            self.scale = weight / n if n else weight * 0.0
             total = total / n if n else total * 0.0
         return xp.asarray(total, dtype=p.dtype)
 
     def backward(self, g: Any) -> tuple:
         gv = g * self.scale
-        if gv.shape != self.vshape:  # a weight broadcast past the values: sum it back
+        if type(self.scale) is not float and gv.shape != self.vshape:
+            # a weight broadcast past the values: sum it back
             gv = np.broadcast_to(gv, np.broadcast_shapes(gv.shape, self.vshape))
             lead = gv.ndim - len(self.vshape)
             axes = tuple(range(lead)) + tuple(
@@ -260,6 +268,33 @@ _SPARSE = {"sparse_categorical_crossentropy"}
 _SAME_SHAPE = {"categorical_crossentropy", "binary_crossentropy"}
 
 
+def _target(kind: str, name: str, t: np.ndarray, pshape: tuple, pdtype: Any,
+            params: dict) -> tuple[np.ndarray, dict]:
+    """y_true made ready for kernel ``kind``: aligned to y_pred, checked, cast, smoothed.
+
+    Returns the target and the kernel's parameters (label smoothing already applied).
+    """
+    if kind in _SPARSE:
+        t = _align(name, t, pshape, True)
+        if t.dtype.kind not in "iu":
+            t = t.astype(np.int64)
+        c = pshape[-1]
+        if t.size and (t.min() < 0 or t.max() >= c):
+            bad = int(t.min()) if t.min() < 0 else int(t.max())
+            raise ValueError(f"{name}: received a label value of {bad} which is outside the "
+                             f"valid range of [0, {c})")
+        return t, params
+    t = _align(name, t, pshape, False).astype(pdtype, copy=False)
+    if kind in _SAME_SHAPE and t.shape != pshape:
+        t = np.broadcast_to(t, pshape)
+    smoothing = params.get("label_smoothing", 0.0)
+    params = {k: v for k, v in params.items() if k != "label_smoothing"}
+    if smoothing:
+        k = 0.5 if kind == "binary_crossentropy" else 1.0 / pshape[-1]
+        t = t * (1.0 - smoothing) + smoothing * k
+    return t, params
+
+
 def compute(kind: str, y_true: Any, y_pred: Any, sample_weight: Any = None,
             reduction: str = "sum_over_batch_size", name: str | None = None,
             **params: Any) -> Tensor:
@@ -267,29 +302,91 @@ def compute(kind: str, y_true: Any, y_pred: Any, sample_weight: Any = None,
     name = name or kind
     p = _pred(y_pred)
     pshape = tuple(p._data.shape)
-    t = _array(y_true)
-    if kind in _SPARSE:
-        t = _align(name, t, pshape, True)
-        if t.dtype.kind == "f":
-            t = t.astype(np.int64)
-        c = pshape[-1]
-        if t.size and (t.min() < 0 or t.max() >= c):
-            bad = int(t.min()) if t.min() < 0 else int(t.max())
-            raise ValueError(f"{name}: received a label value of {bad} which is outside the "
-                             f"valid range of [0, {c})")
-    else:
-        t = _align(name, t, pshape, False).astype(p._data.dtype, copy=False)
-        if kind in _SAME_SHAPE and t.shape != pshape:
-            t = np.broadcast_to(t, pshape)
-        smoothing = params.pop("label_smoothing", 0.0)
-        if smoothing:
-            k = 0.5 if kind == "binary_crossentropy" else 1.0 / pshape[-1]
-            t = t * (1.0 - smoothing) + smoothing * k
+    t, params = _target(kind, name, _array(y_true), pshape, p._data.dtype, params)
     if reduction is None:
         reduction = "none"
     w = _weight(name, sample_weight, _values_shape(kind, pshape), p._data.dtype)
     return _KerasLoss.apply(p, kind=kind, target=t, params=params, weight=w,
                             reduction=reduction)
+
+
+def values_numpy(kind: str, y_true: Any, y_pred: Any, **params: Any) -> np.ndarray:
+    """Per-sample values of the built-in loss ``kind`` on NumPy arrays: no graph (metrics)."""
+    p = np.asarray(y_pred._data if isinstance(y_pred, Tensor) else y_pred)
+    if p.dtype.kind != "f":
+        p = p.astype(np.float32)
+    t, params = _target(kind, kind, _array(y_true), p.shape, p.dtype, params)
+    return _KERNELS[kind](np, p, t, **params)[0]
+
+
+_MEANS = ("sum_over_batch_size", "mean", "mean_with_sample_weight")
+_NO_IGNORE = -(2 ** 62)  # an ignore_index no label has: every label counts
+
+
+def fast_path(kind: str, params: dict, reduction: str, name: str, y_true: np.ndarray,
+              y_pred: Tensor) -> Callable | None:
+    """``fn(y_true, y_pred)`` computing the unweighted loss for more batches shaped like these.
+
+    The trainer calls it once per fit and input shapes, after a checked call on one batch:
+    the alignment of y_true found here is reused, and the reduced loss is one fused op of
+    ``shenjing.ops.loss`` where Keras's formula is PyTorch's (mse, mae, huber, cross-entropy
+    from logits), else one Keras kernel node. None where no such path exists.
+    """
+    if reduction not in _MEANS or kind not in _KERNELS:
+        return None
+    p = y_pred._data
+    pshape, pdtype, sparse = p.shape, p.dtype, kind in _SPARSE
+    t, kparams = _target(kind, name, y_true, pshape, pdtype, dict(params))
+    if t.ndim == 0 or not sparse and t.shape != pshape or t.shape[0] != y_true.shape[0]:
+        return None  # broadcast targets keep the general path
+    shape = (-1,) + t.shape[1:]
+    cast = np.int64 if sparse and y_true.dtype.kind not in "iu" else \
+        None if sparse else pdtype
+    smoothing = params.get("label_smoothing", 0.0)
+    k = 0.5 if kind == "binary_crossentropy" else 1.0 / pshape[-1] if pshape else 1.0
+
+    def prep(y: np.ndarray, smooth: bool = True) -> Tensor:
+        y = y.reshape(shape)  # Keras's squeeze / expand of y_true, as found above
+        if cast is not None and y.dtype != cast:
+            y = y.astype(cast)
+        if smoothing and smooth:
+            y = y * (1.0 - smoothing) + smoothing * k
+        return Tensor._wrap(y, None, False)
+
+    logits, two_d = params.get("from_logits", False), len(pshape) == 2
+    if kind == "mean_squared_error":
+        return lambda y, p: _opsloss.PointwiseLoss.apply(
+            p, prep(y), kind="mse", param=0.0, reduction="mean", wmean=True)
+    if kind == "mean_absolute_error":
+        return lambda y, p: _opsloss.PointwiseLoss.apply(
+            p, prep(y), kind="l1", param=0.0, reduction="mean", wmean=True)
+    if kind == "huber":
+        delta = float(params.get("delta", 1.0))
+        return lambda y, p: _opsloss.PointwiseLoss.apply(
+            p, prep(y), kind="huber", param=delta, reduction="mean", wmean=False)
+    if kind == "binary_crossentropy" and logits:
+        return lambda y, p: _opsloss.BCEWithLogits.apply(
+            p, prep(y), weight=None, pos_weight=None, reduction="mean")
+    if kind == "categorical_crossentropy" and logits and two_d:
+        return lambda y, p: _opsloss.CrossEntropyProbs.apply(
+            p, prep(y, False), weight=None, reduction="mean", smoothing=float(smoothing))
+    if sparse and logits and two_d:
+        def sparse_logits(y: np.ndarray, p: Tensor) -> Tensor:
+            try:
+                return _opsloss.CrossEntropy.apply(
+                    p, target=prep(y)._data, weight=None, ignore_index=_NO_IGNORE,
+                    reduction="mean", smoothing=0.0)
+            except IndexError:  # a label out of range: Keras's error from the checked path
+                return compute(kind, y, p, None, reduction, name, **params)
+        return sparse_logits
+
+    def kernel(y: np.ndarray, p: Tensor) -> Tensor:
+        t = prep(y)._data
+        if sparse and t.size and (t.min() < 0 or t.max() >= pshape[-1]):
+            return compute(kind, y, p, None, reduction, name, **params)
+        return _KerasLoss.apply(p, kind=kind, target=t, params=kparams, weight=None,
+                                reduction="sum_over_batch_size")
+    return kernel
 
 
 # ------------------------------------------------------------------------------- classes
@@ -326,6 +423,11 @@ class Loss:
 
     def call(self, y_true: Any, y_pred: Tensor) -> Tensor:  # pragma: no cover - interface
         raise NotImplementedError(f"{type(self).__name__}: subclasses of Loss implement call()")
+
+    def fast_path(self, y_true: np.ndarray, y_pred: Tensor) -> Callable | None:
+        """A check-free ``fn(y_true, y_pred)`` for unweighted batches shaped like these (see
+        ``fast_path`` of this module); None for a loss written as ``call``."""
+        return None
 
     def get_config(self) -> dict:
         return {"name": self.name, "reduction": self.reduction}
@@ -365,6 +467,11 @@ class LossFunctionWrapper(Loss):
         if self._kind is not None:
             return compute(self._kind, y_true, y_pred, None, "none", self.name, **self.params)
         return self.fn(y_true, y_pred, **self.params)
+
+    def fast_path(self, y_true: np.ndarray, y_pred: Tensor) -> Callable | None:
+        if self._kind is None:
+            return None
+        return fast_path(self._kind, self.params, self.reduction, self.name, y_true, y_pred)
 
     def get_config(self) -> dict:
         return {**super().get_config(), **self.params}

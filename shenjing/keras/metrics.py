@@ -122,10 +122,18 @@ class MeanMetricWrapper(Mean):
 
 # ------------------------------------------------------------------ per-sample functions
 def _align(t: np.ndarray, p: np.ndarray) -> tuple:
+    """Keras's squeeze_or_expand_to_same_rank: ranks differing by one over a last axis of 1
+    meet by expanding a rank-1 array ((N,) with (N, 1) -> both (N, 1)), else by squeezing."""
     if t.ndim == p.ndim + 1 and t.shape[-1] == 1:
-        t = t[..., 0]
+        if p.ndim == 1:
+            p = p[:, None]
+        else:
+            t = t[..., 0]
     elif p.ndim == t.ndim + 1 and p.shape[-1] == 1:
-        p = p[..., 0]
+        if t.ndim == 1:
+            t = t[:, None]
+        else:
+            p = p[..., 0]
     return t, p
 
 
@@ -135,8 +143,9 @@ def accuracy(y_true: Any, y_pred: Any) -> np.ndarray:
 
 
 def binary_accuracy(y_true: Any, y_pred: Any, threshold: float = 0.5) -> np.ndarray:
+    """1.0 where (y_pred > threshold) equals y_true, elementwise at y_pred's rank."""
     t, p = _align(_np(y_true), _np(y_pred))
-    return ((p > threshold).astype(t.dtype) == t).astype(np.float32).mean(axis=-1)
+    return ((p > threshold).astype(t.dtype) == t).astype(np.float32)
 
 
 def categorical_accuracy(y_true: Any, y_pred: Any) -> np.ndarray:
@@ -168,10 +177,13 @@ def sparse_top_k_categorical_accuracy(y_true: Any, y_pred: Any, k: int = 5) -> n
     return _in_top_k(p, t.astype(np.int64), k)
 
 
-def _loss_values(fn: Callable) -> Callable:
+def _loss_values(fn: Callable | str) -> Callable:
+    """Per-sample values of a loss: a built-in kind straight on NumPy (no graph), or fn."""
     def values(y_true: Any, y_pred: Any, **kw: Any) -> np.ndarray:
+        if isinstance(fn, str):
+            return _losses.values_numpy(fn, y_true, y_pred, **kw)
         return _np(fn(_np(y_true), _np(y_pred).astype(np.float32, copy=False), **kw))
-    values.__name__ = fn.__name__
+    values.__name__ = fn if isinstance(fn, str) else fn.__name__
     return values
 
 
@@ -193,17 +205,17 @@ TopKCategoricalAccuracy = _wrapper("TopKCategoricalAccuracy", top_k_categorical_
 SparseTopKCategoricalAccuracy = _wrapper(
     "SparseTopKCategoricalAccuracy", sparse_top_k_categorical_accuracy,
     "sparse_top_k_categorical_accuracy", k=5)
-MeanSquaredError = _wrapper("MeanSquaredError", _loss_values(_losses.mean_squared_error),
+MeanSquaredError = _wrapper("MeanSquaredError", _loss_values("mean_squared_error"),
                             "mean_squared_error")
-MeanAbsoluteError = _wrapper("MeanAbsoluteError", _loss_values(_losses.mean_absolute_error),
+MeanAbsoluteError = _wrapper("MeanAbsoluteError", _loss_values("mean_absolute_error"),
                              "mean_absolute_error")
-BinaryCrossentropy = _wrapper("BinaryCrossentropy", _loss_values(_losses.binary_crossentropy),
+BinaryCrossentropy = _wrapper("BinaryCrossentropy", _loss_values("binary_crossentropy"),
                               "binary_crossentropy", from_logits=False, label_smoothing=0.0)
 CategoricalCrossentropy = _wrapper(
-    "CategoricalCrossentropy", _loss_values(_losses.categorical_crossentropy),
+    "CategoricalCrossentropy", _loss_values("categorical_crossentropy"),
     "categorical_crossentropy", from_logits=False, label_smoothing=0.0)
 SparseCategoricalCrossentropy = _wrapper(
-    "SparseCategoricalCrossentropy", _loss_values(_losses.sparse_categorical_crossentropy),
+    "SparseCategoricalCrossentropy", _loss_values("sparse_categorical_crossentropy"),
     "sparse_categorical_crossentropy", from_logits=False)
 
 
@@ -423,6 +435,10 @@ def get(identifier: Any, loss: Any = None) -> Metric:
     if isinstance(identifier, type) and issubclass(identifier, Metric):
         return identifier()
     if isinstance(identifier, _losses.Loss):
+        kind = getattr(identifier, "_kind", None)
+        if kind is not None:
+            return MeanMetricWrapper(_loss_values(kind), name=identifier.name,
+                                     **identifier.params)
         return MeanMetricWrapper(_loss_values(identifier.call), name=identifier.name)
     if callable(identifier):
         return MeanMetricWrapper(identifier, name=getattr(identifier, "__name__", "metric"))

@@ -1,163 +1,50 @@
-"""compile / fit / evaluate / predict for Keras models, and the Keras progress bar.
+"""compile / fit / evaluate / predict / train_on_batch for Keras models.
 
 The loop reads top to bottom like Keras 3's torch trainer: slice a batch (NumPy views of
 arrays shuffled once per epoch), forward in training mode, loss plus regularization
 penalties, backward, one optimizer step, constraints, then the loss tracker and the
-compiled metrics on NumPy arrays. Per-batch logs are only built when a callback or the
-progress bar will read them, so a plain fit costs little more than a hand-written loop.
+compiled metrics on NumPy arrays. Shapes are checked on the first batch of each shape; the
+batches after it take the loss's fused, check-free path. Per-batch logs are only built when
+a callback or the progress bar will read them, so a plain fit costs about what a
+hand-written PyTorch-face loop does. (data_adapter.py turns inputs into arrays,
+progbar.py draws the bar.)
 """
 from __future__ import annotations
 
 import copy
 import math
-import sys
-import time
 from typing import Any, Sequence
 
 import numpy as np
 
 from ..autograd import Tensor, no_grad
+from .data_adapter import check_cardinality, class_weights, split_arrays, to_arrays, unpack_xy
+from .progbar import Progbar
 
 __all__ = ["Trainer", "Progbar"]
 
 
-# ----------------------------------------------------------------------------- data
-def _to_arrays(data: Any, what: str) -> list[np.ndarray] | None:
-    """Flatten x / y / sample_weight to a list of NumPy arrays (floats as float32)."""
-    if data is None:
-        return None
-    if isinstance(data, dict):
-        data = list(data.values())
-    items = data if isinstance(data, (list, tuple)) and data and not np.isscalar(data[0]) \
-        and (isinstance(data[0], (np.ndarray, Tensor, list, tuple))) and not \
-        _is_plain_nested_numbers(data) else [data]
-    out = []
-    for a in items:
-        a = a._data if isinstance(a, Tensor) else np.asarray(a)
-        if a.dtype.kind == "f" and a.dtype != np.float32:
-            a = a.astype(np.float32)
-        elif a.dtype.kind == "b":
-            a = a.astype(np.float32)
-        if a.ndim == 0:
-            raise ValueError(f"Expected `{what}` to be an array with a batch dimension, got a "
-                             f"scalar: {a!r}")
-        out.append(a)
-    return out
-
-
-def _is_plain_nested_numbers(data: Any) -> bool:
-    """[[1, 2], [3, 4]] is one array, [array, array] is two inputs."""
-    return all(isinstance(d, (list, tuple)) for d in data) and \
-        all(np.isscalar(e) for d in data for e in (d[:1] if d else []))
-
-
-def _check_cardinality(xs: list, ys: list | None, sws: list | None) -> int:
-    sizes = {len(a) for a in xs + (ys or []) + (sws or [])}
-    if len(sizes) > 1:
-        msg = "Data cardinality is ambiguous. Make sure all arrays contain the same number " \
-              "of samples. "
-        for label, arrs in (("x", xs), ("y", ys), ("sample_weight", sws)):
-            if arrs:
-                msg += f"'{label}' sizes: {', '.join(str(len(a)) for a in arrs)}\n"
-        raise ValueError(msg)
-    return sizes.pop()
-
-
-def _unpack(x: Any, y: Any, sw: Any) -> tuple:
-    """Keras also takes x as a tuple (x, y[, sample_weight])."""
-    if y is None and isinstance(x, tuple) and 2 <= len(x) <= 3:
-        return x + (None,) * (3 - len(x)) if sw is None else x[:2] + (sw,)
-    return x, y, sw
-
-
-def _class_weights(ys: list[np.ndarray], class_weight: dict) -> np.ndarray:
-    y = ys[0]
-    labels = y.argmax(-1) if y.ndim > 1 and y.shape[-1] > 1 else \
-        np.round(y.reshape(len(y), -1)[:, 0]).astype(np.int64)
-    table = np.zeros(max(max(class_weight) + 1, int(labels.max()) + 1 if len(labels) else 1),
-                     np.float32)
-    table[...] = 1.0
-    for k, v in class_weight.items():
-        table[int(k)] = v
-    return table[labels]
-
-
-def _split(arrs: list | None, lo: int, hi: int) -> list | None:
-    return None if arrs is None else [a[lo:hi] for a in arrs]
-
-
-# ----------------------------------------------------------------------------- progress bar
-class Progbar:
-    """Keras's bar: ``32/32 ━━━━━━━━━━━━━━━━━━━━ 0s 2ms/step - loss: 0.3000``.
-
-    verbose=1 redraws one line (at most every 0.05 s, only on a terminal; elsewhere it prints
-    the finished line); verbose=2 prints one line per epoch.
-    """
-
-    width = 20
-
-    def __init__(self, target: int | None, verbose: int = 1, unit_name: str = "step") -> None:
-        self.target, self.verbose, self.unit_name = target, verbose, unit_name
-        self.start = self.last = time.time()
-        self.dynamic = hasattr(sys.stdout, "isatty") and sys.stdout.isatty()
-        self.prev_width = 0
-
-    def due(self) -> bool:
-        return self.verbose == 1 and self.dynamic and time.time() - self.last >= 0.05
-
-    @staticmethod
-    def _fmt_value(v: float) -> str:
-        return f" {v:.4f}" if abs(v) > 1e-3 else f" {v:.4e}"
-
-    def _per_unit(self, seconds: float) -> str:
-        if seconds >= 1 or seconds == 0:
-            return f"{seconds:.0f}s/{self.unit_name}"
-        if seconds >= 1e-3:
-            return f"{seconds * 1e3:.0f}ms/{self.unit_name}"
-        return f"{seconds * 1e6:.0f}us/{self.unit_name}"
-
-    def update(self, current: int, logs: dict | None = None, finalize: bool = False) -> None:
-        now = time.time()
-        self.last = now
-        elapsed = now - self.start
-        per = elapsed / max(current, 1)
-        metrics = "".join(f" - {k}:{self._fmt_value(float(v))}" for k, v in (logs or {}).items()
-                          if np.ndim(v) == 0)
-        target = self.target or current
-        digits = int(math.log10(max(target, 1))) + 1
-        count = f"{current:{digits}d}/{target}"
-        if self.verbose == 2:
-            if finalize:
-                sys.stdout.write(f"{count} - {elapsed:.0f}s - {self._per_unit(per)}{metrics}\n")
-                sys.stdout.flush()
-            return
-        filled = int(self.width * current / max(target, 1))
-        bar = "━" * filled + "━" * (self.width - filled)
-        if finalize:
-            timing = f"{elapsed:.0f}s {self._per_unit(per)}"
-        else:
-            eta = per * (target - current)
-            timing = f"{eta:.0f}s {self._per_unit(per)}" if eta < 60 else \
-                f"{int(eta // 60)}:{int(eta % 60):02d} {self._per_unit(per)}"
-        line = f"{count} {bar} {timing}{metrics}"
-        if self.dynamic:
-            pad = " " * max(self.prev_width - len(line), 0)
-            sys.stdout.write("\r" + line + pad + ("\n" if finalize else ""))
-            self.prev_width = len(line)
-        elif finalize:
-            sys.stdout.write(line + "\n")
-        sys.stdout.flush()
-
-
 # ----------------------------------------------------------------------------- callbacks
-def _overrides(cb: Any, name: str) -> bool:
-    """Whether a callback does something in hook ``name`` (skip no-op hooks on the hot path)."""
-    try:
-        from .callbacks import Callback  # noqa: PLC0415
-    except ImportError:
-        return True
-    fn = getattr(type(cb), name, None)
-    return fn is not None and fn is not getattr(Callback, name, None)
+_BATCH_HOOKS = ("on_train_batch_begin", "on_train_batch_end", "on_test_batch_begin",
+                "on_test_batch_end", "on_predict_batch_begin", "on_predict_batch_end")
+
+
+def _overrides(cb: Any, name: str, base: type) -> bool:
+    """Whether a callback does something in hook ``name`` (beyond ``base``'s no-op), so
+    no-op hooks cost nothing per batch. A train batch hook also counts as used when only its
+    Keras 2 name (on_batch_begin / on_batch_end) is overridden: Keras 3's default
+    on_train_batch_* calls it.
+    """
+    names = (name, name.replace("on_train_", "on_")) if name.startswith("on_train_") \
+        else (name,)
+    own = getattr(cb, "__dict__", {})
+    for n in names:
+        if n in own:  # set on the instance (LambdaCallback)
+            return True
+        fn = getattr(type(cb), n, None)
+        if fn is not None and fn is not getattr(base, n, None):
+            return True
+    return False
 
 
 class _Callbacks:
@@ -170,17 +57,12 @@ class _Callbacks:
                 cb.set_model(model)
             if hasattr(cb, "set_params"):
                 cb.set_params(params)
-        self.batch_users: dict[str, list] = {}
-        for name in ("on_train_batch_begin", "on_train_batch_end", "on_test_batch_begin",
-                     "on_test_batch_end", "on_predict_batch_begin", "on_predict_batch_end"):
-            users = []
-            for cb in self.callbacks:
-                if _overrides(cb, name):
-                    users.append(getattr(cb, name))
-                elif name.startswith("on_train_") and \
-                        _overrides(cb, name.replace("on_train_", "on_")):
-                    users.append(getattr(cb, name.replace("on_train_", "on_")))  # Keras 2 name
-            self.batch_users[name] = users
+        # per batch only the callbacks that do something there are called
+        from .callbacks import Callback  # noqa: PLC0415
+
+        self.batch_users = {name: [getattr(cb, name) for cb in self.callbacks
+                                   if hasattr(cb, name) and _overrides(cb, name, Callback)]
+                            for name in _BATCH_HOOKS}
 
     def __call__(self, hook: str, *args: Any) -> None:
         for cb in self.callbacks:
@@ -213,7 +95,8 @@ class Trainer:
     def _init_trainer(self) -> None:
         d = self.__dict__
         d.update(compiled=False, optimizer=None, loss=None, stop_training=False, history=None,
-                 _compile_args=None, _resolved=None, _opt_vars=None, _loss_checked=False)
+                 _compile_args=None, _resolved=None, _opt_vars=None, _loss_checked=False,
+                 _fast_losses={})
 
     # ------------------------------------------------------------------ compile
     def compile(self, optimizer: Any = "rmsprop", loss: Any = None, loss_weights: Any = None,
@@ -230,6 +113,7 @@ class Trainer:
         self._resolved = None
         self._opt_vars = None
         self._loss_checked = False
+        self.__dict__["_fast_losses"] = {}
         self.compiled = True
 
     def _output_names(self) -> list[str]:
@@ -310,36 +194,56 @@ class Trainer:
         return layers[-1].name if layers else self.name
 
     def _compute_loss(self, ys: list, preds: list, sw: Any, res: dict) -> tuple:
+        """The weighted sum of the outputs' losses plus the penalties, and each output's loss.
+
+        The first batch of each (target, output) shape goes through the loss's full,
+        checked call; an unweighted loss then takes the loss's check-free fast path for the
+        rest of the batches of that shape.
+        """
         total = None
         parts = []
+        fast = self._fast_losses
         for i, (fn, w) in enumerate(zip(res["losses"], res["weights"])):
             if fn is None:
                 parts.append(None)
                 continue
-            try:
-                value = fn(ys[i], preds[i], sw)
-            except ValueError as e:
-                if self._loss_checked:
-                    raise
-                raise ValueError(
-                    f"The loss '{getattr(fn, 'name', fn)}' does not fit the output of layer "
-                    f"'{self._output_layer_name(i)}': target (y) shape "
-                    f"{(None,) + tuple(np.shape(ys[i])[1:])}, output shape "
-                    f"{(None,) + tuple(preds[i].shape[1:])}. {e}") from None
+            y, p = ys[i], preds[i]
+            path = None
+            if sw is None:
+                key = (i, y.shape[1:], y.dtype, p._data.shape[1:], p._data.dtype)
+                path = fast.get(key, False)
+                if path is False:  # unseen shapes: check them, then find the fast path
+                    value = self._checked_loss(fn, i, y, p, None)
+                    fast[key] = fn.fast_path(y, p) if hasattr(fn, "fast_path") else None
+                elif path is not None:
+                    value = path(y, p)
+            if path is None:
+                value = self._checked_loss(fn, i, y, p, sw)
             parts.append(value)
-            value = value if w == 1.0 else value * w
+            if w != 1.0:
+                value = value * w
             total = value if total is None else total + value
-        if not self._loss_checked:
-            self._loss_checked = True
         for reg in self._penalties():
             total = total + reg
         return total, parts
 
+    def _checked_loss(self, fn: Any, i: int, y: np.ndarray, p: Tensor, sw: Any) -> Tensor:
+        try:
+            value = fn(y, p, sw)
+        except ValueError as e:
+            if self._loss_checked:
+                raise
+            raise ValueError(
+                f"The loss '{getattr(fn, 'name', fn)}' does not fit the output of layer "
+                f"'{self._output_layer_name(i)}': target (y) shape "
+                f"{(None,) + tuple(np.shape(y)[1:])}, output shape "
+                f"{(None,) + tuple(p.shape[1:])}. {e}") from None
+        self.__dict__["_loss_checked"] = True
+        return value
+
     def _penalties(self) -> list:
-        out = []
-        for w, reg in self._regularized:
-            out.append(reg(w))
-        for layer in self._all_layers:
+        out = [reg(w) for w, reg in self._regularized]
+        for layer in self._all_layers:  # activity penalties and add_loss of the last call
             if layer._activity_losses:
                 out.extend(layer._activity_losses)
         return out
@@ -348,14 +252,16 @@ class Trainer:
         """Trainable variables, regularized weights and constrained weights, found once."""
         from .layers.base import Layer  # noqa: PLC0415
 
-        self.__dict__["_all_layers"] = [m for m in self.modules() if isinstance(m, Layer)]
+        d = self.__dict__
+        layers = [m for m in self.modules() if isinstance(m, Layer)]
+        d["_all_layers"] = layers
         variables = [w for w in self.trainable_weights if w.requires_grad]
-        self.__dict__["_regularized"] = [
-            (w, w._keras_regularizer) for w in self.weights
-            if getattr(w, "_keras_regularizer", None) is not None]
-        self.__dict__["_constrained"] = [
-            (w, w._keras_constraint) for w in variables
-            if getattr(w, "_keras_constraint", None) is not None]
+        d["_regularized"] = [(w, w._keras_regularizer) for w in self.weights
+                             if getattr(w, "_keras_regularizer", None) is not None]
+        d["_constrained"] = [(w, w._keras_constraint) for w in variables
+                             if getattr(w, "_keras_constraint", None) is not None]
+        if "_fast_losses" not in d:
+            d["_fast_losses"] = {}
         ids = [id(v) for v in variables]
         if self._opt_vars != ids:
             self.optimizer.build(variables)
@@ -379,15 +285,13 @@ class Trainer:
             with no_grad():
                 for w, c in self._constrained:
                     w._data[...] = c(w)._data
-        self._update_metrics(ys, preds, sw, parts, res)
+        if res["metrics"] or res["n"] > 1:
+            self._update_metrics(ys, preds, sw, parts, res)
         return float(loss._data)
 
     def _update_metrics(self, ys: list, preds: list, sw: Any, parts: list, res: dict) -> None:
         for i, m, _, weighted in res["metrics"]:
-            y, p = ys[i], preds[i]._data
-            if y.ndim == p.ndim - 1 and p.shape[-1] == 1:  # Keras expands y_true to y_pred's rank
-                y = y[..., None]
-            m.update_state(y, p, sw if weighted else None)
+            m.update_state(ys[i], preds[i]._data, sw if weighted else None)
         if res["n"] > 1:
             n = len(ys[0])
             for i, p in enumerate(parts):
@@ -412,16 +316,16 @@ class Trainer:
                                f"(before `{what}`).")
 
     def _arrays(self, x: Any, y: Any, sw: Any, class_weight: Any = None) -> tuple:
-        x, y, sw = _unpack(x, y, sw)
+        x, y, sw = unpack_xy(x, y, sw)
         if x is None:
             raise ValueError("Expected `x` (the input data), got None.")
-        xs, ys, sws = _to_arrays(x, "x"), _to_arrays(y, "y"), _to_arrays(sw, "sample_weight")
-        n = _check_cardinality(xs, ys, sws)
+        xs, ys, sws = to_arrays(x, "x"), to_arrays(y, "y"), to_arrays(sw, "sample_weight")
+        n = check_cardinality(xs, ys, sws)
         w = sws[0] if sws else None
         if class_weight is not None:
             if ys is None:
                 raise ValueError("`class_weight` needs targets `y`.")
-            cw = _class_weights(ys, class_weight)
+            cw = class_weights(ys, class_weight)
             w = cw if w is None else w * cw
         return xs, ys, w, n
 
@@ -459,9 +363,9 @@ class Trainer:
                                  f"by `validation_split={validation_split}`. Either provide "
                                  "more data, or a different value for the `validation_split` "
                                  "argument.")
-            val = (_split(xs, cut, n), _split(ys, cut, n),
+            val = (split_arrays(xs, cut, n), split_arrays(ys, cut, n),
                    None if sw is None else sw[cut:], n - cut)
-            xs, ys, sw, n = _split(xs, 0, cut), _split(ys, 0, cut), \
+            xs, ys, sw, n = split_arrays(xs, 0, cut), split_arrays(ys, 0, cut), \
                 None if sw is None else sw[:cut], cut
         steps = math.ceil(n / batch_size)
         if steps_per_epoch:
@@ -604,8 +508,8 @@ class Trainer:
         """Outputs for x as NumPy arrays (a list of arrays for several outputs)."""
         self._require_built_for("predict", x)
         verbose = 1 if verbose == "auto" else int(verbose)
-        xs = _to_arrays(x, "x")
-        n = _check_cardinality(xs, None, None)
+        xs = to_arrays(x, "x")
+        n = check_cardinality(xs, None, None)
         batch_size = 32 if batch_size is None else int(batch_size)
         total = math.ceil(n / batch_size) if steps is None else min(steps,
                                                                     math.ceil(n / batch_size))
@@ -674,7 +578,7 @@ class Trainer:
 
     def predict_on_batch(self, x: Any) -> Any:
         """Outputs for one batch as NumPy arrays."""
-        xs = _to_arrays(x, "x")
+        xs = to_arrays(x, "x")
         was_training = self.training
         self.eval()
         with no_grad():

@@ -241,6 +241,60 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     return Linear.apply(input, weight, bias)
 
 
+class Dense(Function):
+    """y = x K + b with the kernel K in (in, out) layout (Keras's Dense), as one node.
+
+    dL/dx = dY K^T, dL/dK = X^T dY, dL/db = sum over rows of dY.
+    """
+
+    def forward(self, x, k, b=None):
+        x2 = _rows(x)
+        y = x2 @ k
+        if b is not None:
+            y += b
+        if self.needs_input_grad:
+            self.x2, self.k, self.xshape = x2, k, x.shape
+        return y.reshape(*x.shape[:-1], k.shape[1])
+
+    def backward(self, g):
+        nig = self.needs_input_grad
+        g2 = _rows(g)
+        gx = (g2 @ self.k.T).reshape(self.xshape) if nig[0] else None  # dX = dY K^T
+        gk = self.x2.T @ g2 if nig[1] else None  # dK = X^T dY
+        if len(nig) == 2:
+            return gx, gk
+        return gx, gk, (g2.sum(0) if nig[2] else None)  # db = sum over rows of dY
+
+
+def dense(input: Tensor, kernel: Tensor, bias: Tensor | None = None) -> Tensor:
+    """Apply y = x K + b with ``kernel`` (in_features, out_features), the Keras layout.
+
+    The same product as ``linear(x, K^T, b)`` without a transpose node on the tape.
+
+    Shape:
+        input (*, in_features), kernel (in_features, out_features), bias (out_features)
+        -> (*, out_features).
+    """
+    ks = kernel._data.shape
+    if len(ks) != 2 or input.ndim == 0 or input._data.shape[-1] != ks[0]:
+        if len(ks) != 2:
+            raise RuntimeError(f"dense: kernel must be 2-D (in_features, out_features), got "
+                               f"shape {tuple(ks)}")
+        if input.ndim == 0:
+            raise RuntimeError("dense: input must have at least 1 dimension, got a 0-D tensor")
+        k = input._data.shape[-1]
+        rows = input._data.size // k if k else 0
+        raise RuntimeError(f"dense: mat1 and mat2 shapes cannot be multiplied "
+                           f"({_x((rows, k))} and {_x(ks)})")
+    _same_dtype(input, kernel)
+    if bias is None:
+        return Dense.apply(input, kernel)
+    if bias._data.dtype != input._data.dtype or bias._data.shape not in ((ks[1],), (1,)):
+        raise RuntimeError(f"dense: expected bias of shape ({ks[1]},) and dtype {input.dtype}, "
+                           f"got shape {tuple(bias.shape)} and dtype {bias.dtype}")
+    return Dense.apply(input, kernel, bias)
+
+
 # ----------------------------------------------------------------------------- einsum
 def _parse_einsum(eq: str, n: int) -> tuple[list[str], str]:
     eq = eq.replace(" ", "")

@@ -188,6 +188,34 @@ def test_model_checkpoint_best_only_and_every_epoch(tmp_path):
     assert [os.path.basename(p) for _, p in model.saved] == ["a1.keras", "a3.keras"]
 
 
+def test_batch_hooks_forward_to_keras2_names_like_keras():
+    keras = _keras()
+    seen = []
+    for mod in (cb, keras.callbacks):
+        class Old(mod.Callback):
+            def __init__(self):
+                super().__init__()
+                self.calls = []
+
+            def on_batch_begin(self, batch, logs=None):
+                self.calls.append(("begin", batch))
+
+            def on_batch_end(self, batch, logs=None):
+                self.calls.append(("end", batch))
+
+        old = Old()
+        cbs = mod.CallbackList([old])
+        cbs.on_train_begin()
+        cbs.on_train_batch_begin(0)
+        cbs.on_train_batch_end(0, {"loss": 1.0})
+        cbs.on_batch_begin(1)
+        cbs.on_batch_end(1, {"loss": 1.0})
+        cbs.on_test_batch_end(2, {"loss": 1.0})  # not a train batch: no forwarding
+        cbs.on_train_end()
+        seen.append(old.calls)
+    assert seen[0] == seen[1] == [("begin", 0), ("end", 0), ("begin", 1), ("end", 1)]
+
+
 def test_callback_order_lambda_terminate_on_nan():
     calls = []
     names = ["on_train_begin", "on_epoch_begin", "on_train_batch_end", "on_epoch_end",

@@ -89,6 +89,86 @@ def test_loss_matches_keras_and_grad(case, weighted):
     np.testing.assert_allclose(_sj(ps.grad), _np(pt.grad), rtol=1e-4, atol=1e-6)
 
 
+def _fast_cases():
+    n, c = 6, 4
+    labels = RNG.integers(0, c, n)
+    logits = RNG.normal(size=(n, c)).astype(np.float32)
+    seq = RNG.normal(size=(n, 3, c)).astype(np.float32)
+    return _loss_cases() + [
+        ("SparseCategoricalCrossentropy", {"from_logits": True}, labels.astype(np.float32),
+         logits),  # float labels
+        ("SparseCategoricalCrossentropy", {"from_logits": True}, RNG.integers(0, c, (n, 3)),
+         seq),  # a sequence: the Keras kernel, not cross_entropy
+        ("CategoricalCrossentropy", {"from_logits": True, "label_smoothing": 0.1},
+         np.eye(c, dtype=np.float32)[labels], logits),
+        ("BinaryCrossentropy", {"from_logits": True, "label_smoothing": 0.2},
+         RNG.integers(0, 2, (n, 1)).astype(np.float32), logits[:, :1]),
+        ("Huber", {"delta": 0.3}, RNG.normal(size=(n,)).astype(np.float32), logits[:, :1]),
+        ("MeanAbsoluteError", {}, RNG.normal(size=(n, 1)).astype(np.float32), logits[:, 0]),
+    ]
+
+
+@pytest.mark.parametrize("case", range(len(_fast_cases())))
+def test_loss_fast_path_matches_keras(case):
+    # the trainer's check-free path (fused ops.loss where Keras's formula is PyTorch's)
+    name, kw, t, p = _fast_cases()[case]
+    ours_fn, theirs_fn = getattr(losses, name)(**kw), getattr(keras.losses, name)(**kw)
+    fast = ours_fn.fast_path(t, shenjing.tensor(p))
+    assert fast is not None
+    for rows in (slice(None), slice(0, 2)):  # a later, smaller batch of the same shapes
+        pt = torch.tensor(p[rows], requires_grad=True)
+        theirs = theirs_fn(torch.tensor(t[rows]), pt)
+        theirs.backward()
+        ps = shenjing.tensor(p[rows], requires_grad=True)
+        ours = fast(t[rows], ps)
+        ours.backward()
+        assert ours.shape == () and ours.dtype == shenjing.float32
+        np.testing.assert_allclose(_sj(ours), _np(theirs), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(_sj(ps.grad), _np(pt.grad), rtol=1e-4, atol=1e-6)
+
+
+def test_loss_fast_path_errors_and_absence():
+    p = np.zeros((2, 5), np.float32)
+    for kw in ({}, {"from_logits": True}):
+        fast = losses.SparseCategoricalCrossentropy(**kw).fast_path(np.array([0, 1]),
+                                                                     shenjing.tensor(p))
+        with pytest.raises(ValueError, match="label value of 7 which is outside"):
+            fast(np.array([0, 7]), shenjing.tensor(p))
+    onehot = np.eye(5, dtype=np.float32)[[0, 1]]
+    for loss, t, node in ((losses.MeanSquaredError(), p, "PointwiseLoss"),
+                          (losses.Huber(), p, "PointwiseLoss"),
+                          (losses.SparseCategoricalCrossentropy(from_logits=True),
+                           np.array([0, 1]), "CrossEntropy"),
+                          (losses.CategoricalCrossentropy(from_logits=True), onehot,
+                           "CrossEntropyProbs"),
+                          (losses.BinaryCrossentropy(from_logits=True), onehot, "BCEWithLogits"),
+                          (losses.BinaryCrossentropy(), onehot + 0.5, "_KerasLoss")):
+        q = shenjing.tensor(p + 0.25, requires_grad=True)
+        assert type(loss.fast_path(t, q)(t, q).grad_fn).__name__ == node  # one fused node
+    assert losses.MeanSquaredError(reduction="sum").fast_path(p, shenjing.tensor(p)) is None
+    assert losses.get(lambda t, q: q).fast_path(p, shenjing.tensor(p)) is None
+    # a target broadcast over the outputs keeps the general path
+    assert losses.MeanSquaredError().fast_path(p[:, :1], shenjing.tensor(p)) is None
+
+
+def test_fit_uses_the_fast_loss_after_one_checked_batch():
+    from shenjing import keras as sk
+    x = RNG.normal(size=(10, 3)).astype(np.float32)
+    y = RNG.integers(0, 4, 10)
+    model = sk.Sequential([sk.Input((3,)), sk.layers.Dense(4)])
+    model.compile(optimizer=sk.optimizers.SGD(0.0),
+                  loss=sk.losses.SparseCategoricalCrossentropy(from_logits=True))
+    hist = model.fit(x, y, batch_size=4, epochs=1, shuffle=False, verbose=0)
+    assert len(model._fast_losses) == 1 and None not in model._fast_losses.values()
+    logits = torch.tensor(model.predict(x, verbose=0))
+    want = keras.losses.SparseCategoricalCrossentropy(from_logits=True)(torch.tensor(y), logits)
+    np.testing.assert_allclose(hist.history["loss"][0], _np(want), rtol=1e-5)
+    bad = y.copy()
+    bad[9] = 4  # in the last batch, after the checked first one
+    with pytest.raises(ValueError, match="label value of 4 which is outside"):
+        model.fit(x, bad, batch_size=4, epochs=1, shuffle=False, verbose=0)
+
+
 @pytest.mark.parametrize("name", ["mean_squared_error", "mean_absolute_error", "huber",
                                   "categorical_crossentropy", "binary_crossentropy",
                                   "kl_divergence"])
@@ -203,6 +283,36 @@ def test_auc_close_to_sklearn():
     m = metrics.AUC(num_thresholds=1000)
     m.update_state(t, p)
     assert abs(m.result() - roc_auc_score(t, p)) < 2e-3
+
+
+@pytest.mark.parametrize("name", ["BinaryAccuracy", "Accuracy", "RootMeanSquaredError",
+                                  "MeanSquaredError"])
+def test_metric_rank1_true_with_column_pred_matches_keras(name):
+    # Keras expands y_true (N,) to (N, 1) against y_pred (N, 1): each sample counts once, so
+    # batches of different sizes weigh by their sizes
+    t = RNG.integers(0, 2, 7).astype(np.float32)
+    p = RNG.uniform(0, 1, (7, 1)).astype(np.float32)
+    if name == "Accuracy":
+        p = np.round(p)
+    ours, theirs = getattr(metrics, name)(), getattr(keras.metrics, name)()
+    for s in (slice(0, 5), slice(5, 7)):
+        ours.update_state(t[s], p[s])
+        theirs.update_state(t[s], p[s])
+    np.testing.assert_allclose(ours.result(), _np(theirs.result()), rtol=1e-6)
+    if name == "BinaryAccuracy":
+        assert metrics.binary_accuracy(t, p).shape == _np(keras.metrics.binary_accuracy(t, p)).shape
+
+
+def test_fit_accuracy_with_rank1_targets_weighs_batches_by_size():
+    from shenjing import keras as sk
+    x = RNG.normal(size=(7, 2)).astype(np.float32)
+    y = RNG.integers(0, 2, 7).astype(np.float32)
+    model = sk.Sequential([sk.Input((2,)), sk.layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer=sk.optimizers.SGD(0.0), loss="binary_crossentropy",
+                  metrics=["accuracy"])
+    hist = model.fit(x, y, batch_size=5, epochs=1, shuffle=False, verbose=0)
+    want = np.mean((model.predict(x, verbose=0)[:, 0] > 0.5) == y)
+    assert hist.history["accuracy"][0] == pytest.approx(want)
 
 
 def test_accuracy_string_picks_like_keras():
@@ -335,12 +445,29 @@ def test_initializer_statistics_match_keras(name, shape):
     assert np.abs(ours).max() <= np.abs(theirs).max() * 1.1 + 1e-6
 
 
+@pytest.mark.parametrize("name", ["uniform", "normal"])
+def test_initializer_short_names_match_keras(name):
+    ours, theirs = initializers.get(name), keras.initializers.get(name)
+    assert type(ours).__name__ == type(theirs).__name__
+    cfg = theirs.get_config()
+    assert ours.get_config() == {k: cfg[k] for k in ours.get_config()}
+    w = ours((200, 100))
+    if name == "uniform":
+        assert np.abs(w).max() <= 0.05 and np.abs(w).max() > 0.049
+    else:
+        assert w.std() == pytest.approx(0.05, rel=0.05)
+    from shenjing.keras import layers as sl
+    emb = sl.Embedding(10, 4)  # Keras's default embeddings_initializer is 'uniform'
+    assert isinstance(emb.embeddings_initializer, initializers.RandomUniform)
+
+
 def test_initializer_limits_fans_and_lookup():
     for shape in [(7,), (30, 50), (3, 3, 16, 32), (2, 5, 4, 6)]:
         fi, fo = initializers.compute_fans(shape)
         lim = np.sqrt(6 / (fi + fo))
         w = initializers.GlorotUniform()(shape)
-        assert np.abs(w).max() <= lim and np.abs(w).max() > 0.8 * lim
+        # all |w| under 0.8 lim has probability 0.8^size: only asked of larger draws
+        assert np.abs(w).max() <= lim and (w.size < 100 or np.abs(w).max() > 0.8 * lim)
         he = initializers.HeUniform()(shape)
         assert np.abs(he).max() <= np.sqrt(6 / fi)
     assert initializers.compute_fans((3, 3, 16, 32)) == (144, 288)

@@ -140,6 +140,55 @@ def test_callback_call_order():
                          ("on_predict_batch_end", 0), ("on_predict_end",)]
 
 
+def _batch_spies(base):
+    """Callbacks overriding only the Keras 2 names, only the Keras 3 names, or both."""
+    class Old(base):
+        def __init__(self):
+            super().__init__()
+            self.calls = []
+
+        def on_batch_begin(self, batch, logs=None):
+            self.calls.append(("begin", batch))
+
+        def on_batch_end(self, batch, logs=None):
+            self.calls.append(("end", batch, sorted(logs)))
+
+    class Both(Old):
+        def on_train_batch_end(self, batch, logs=None):  # replaces the default forwarding
+            self.calls.append(("train_end", batch))
+
+    class Super(Old):
+        def on_train_batch_end(self, batch, logs=None):
+            self.calls.append(("train_end", batch))
+            super().on_train_batch_end(batch, logs)
+
+    return [Old(), Both(), Super()]
+
+
+def test_on_batch_hooks_fire_through_train_batch_hooks_like_keras(K):
+    x, y = rand(10, 2), rand(10, 1)
+    ours = linear_model(1, 2)
+    theirs = K.Sequential([K.Input((2,)), K.layers.Dense(1)])
+    seen = []
+    for model, base in ((ours, keras.callbacks.Callback), (theirs, K.callbacks.Callback)):
+        model.compile(optimizer="sgd", loss="mse", metrics=["mae"])
+        spies = _batch_spies(base)
+        model.fit(x, y, batch_size=5, epochs=1, callbacks=spies, verbose=0,
+                  validation_data=(x, y))
+        seen.append([s.calls for s in spies])
+    assert seen[0] == seen[1]
+    old, both, sup = seen[0]
+    assert old == [("begin", 0), ("end", 0, ["loss", "mae"]), ("begin", 1),
+                   ("end", 1, ["loss", "mae"])]  # once per batch, train batches only
+    assert both == [("begin", 0), ("train_end", 0), ("begin", 1), ("train_end", 1)]
+    assert sup == [("begin", 0), ("train_end", 0), ("end", 0, ["loss", "mae"]),
+                   ("begin", 1), ("train_end", 1), ("end", 1, ["loss", "mae"])]
+    ends = []
+    lam = keras.callbacks.LambdaCallback(on_batch_end=lambda b, logs: ends.append(b))
+    ours.fit(x, y, batch_size=5, epochs=2, callbacks=[lam], verbose=0)
+    assert ends == [0, 1, 0, 1]
+
+
 def test_batch_logs_and_stop_training():
     class StopAt(keras.callbacks.Callback):
         def __init__(self):

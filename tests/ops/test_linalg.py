@@ -117,6 +117,35 @@ def test_linear_shape_error_matches_torch():
             F.linear(mod.tensor(rand(2, 3)), mod.tensor(rand(5, 4)))
 
 
+@pytest.mark.parametrize("sx", [(4, 3), (3,), (2, 5, 3), (2, 1, 2, 3), (0, 3), (1, 3)])
+@pytest.mark.parametrize("with_bias", [True, False])
+def test_dense_parity(sx, with_bias):
+    # Keras's layout: kernel (in, out), y = x @ K + b
+    from shenjing.ops.linalg import dense
+    x, k, b = rand(*sx, seed=1), rand(3, 5, seed=2), rand(5, seed=3)
+    args = (x, k, b) if with_bias else (x, k)
+    compare(dense, lambda x, k, b=None: x @ k if b is None else x @ k + b, *args)
+
+
+def test_dense_gradcheck_one_node_and_errors():
+    from shenjing.ops.linalg import dense
+    x, k, b = rand(2, 4, 3, seed=1), rand(3, 5, seed=2), rand(5, seed=3)
+    check_grad(dense, x, k, b)
+    check_grad(dense, x, k)
+    check_grad(dense, rand(1, 1, seed=4), rand(1, 1, seed=5), rand(1, seed=6))
+    y = dense(sj.tensor(x, requires_grad=True), sj.tensor(k, requires_grad=True), sj.tensor(b))
+    assert type(y.grad_fn).__name__ == "Dense" and y.grad_fn.next_fns[2] is None
+    with pytest.raises(RuntimeError, match=r"mat1 and mat2 shapes cannot be multiplied "
+                                           r"\(2x4 and 3x5\)"):
+        dense(sj.tensor(rand(2, 4)), sj.tensor(k))
+    with pytest.raises(RuntimeError, match="kernel must be 2-D"):
+        dense(sj.tensor(x), sj.tensor(rand(3, seed=1)))
+    with pytest.raises(RuntimeError, match=r"bias of shape \(5,\)"):
+        dense(sj.tensor(x), sj.tensor(k), sj.tensor(rand(4)))
+    with pytest.raises(RuntimeError, match="same dtype"):
+        dense(sj.tensor(x), sj.tensor(k.astype(np.float64)))
+
+
 @pytest.mark.parametrize("eq,shapes", [
     ("ij,jk->ik", [(2, 3), (3, 4)]), ("bij,bjk->bik", [(2, 2, 3), (2, 3, 4)]),
     ("i,i->", [(5,), (5,)]), ("ij->ji", [(2, 3)]), ("ij->", [(2, 3)]), ("ij,kj", [(2, 3), (4, 3)]),

@@ -134,12 +134,7 @@ def get_component(kind: str, value: Any) -> Any:
         return None
     if kind == "activations" and (value is None or value == "linear"):
         return _identity
-    if kind == "initializers" and isinstance(value, str) and value in _INIT_ALIASES:
-        value = _INIT_ALIASES[value]  # Keras 3's short names
     return import_module(f"shenjing.keras.{kind}").get(value)
-
-
-_INIT_ALIASES = {"uniform": "random_uniform", "normal": "random_normal"}
 
 
 def _identity(x: Any) -> Any:

@@ -9,38 +9,13 @@ from typing import Any, Sequence
 import numpy as np
 
 from ...autograd import Tensor
-from ...autograd.function import Function
 from ...nn import functional as F
+from ...ops.linalg import Dense as DenseOp  # y = x K + b, kernel (in, out), one fused node
 from .base import (InputSpec, KerasTensor, Layer, Node, _identity, get_component, serialize_obj,
                    shape_str, weight_configs)
 
 __all__ = ["Input", "InputLayer", "Dense", "Activation", "Dropout", "Flatten", "Reshape",
            "Concatenate", "Add"]
-
-
-class DenseOp(Function):
-    """y = x K + b with K in Keras's (in, out) layout, fused like ops.linalg.Linear.
-
-    dL/dx = g K^T, dL/dK = x^T g, dL/db = sum over rows of g.
-    """
-
-    def forward(self, x, k, b=None):
-        x2 = x.reshape(-1, x.shape[-1])
-        y = x2 @ k
-        if b is not None:
-            y += b
-        if self.needs_input_grad:
-            self.x2, self.k, self.xshape = x2, k, x.shape
-        return y.reshape(x.shape[:-1] + (k.shape[1],))
-
-    def backward(self, g):
-        nig = self.needs_input_grad
-        g2 = g.reshape(-1, g.shape[-1])
-        gx = (g2 @ self.k.T).reshape(self.xshape) if nig[0] else None
-        gk = self.x2.T @ g2 if nig[1] else None
-        if len(nig) == 2:
-            return gx, gk
-        return gx, gk, (g2.sum(0) if nig[2] else None)
 
 
 class InputLayer(Layer):
@@ -137,12 +112,14 @@ class Dense(Layer):
         self.built = True
 
     def call(self, inputs: Tensor) -> Tensor:
-        # y = x K + b (== F.linear(x, K^T, b), without a transpose node on the tape)
-        if inputs._data.dtype != self.kernel._data.dtype:  # Keras casts inputs to its dtype
-            inputs = inputs.to(self.kernel.dtype) if inputs._data.dtype.kind == "f" else \
-                Tensor._wrap(inputs._data.astype(self.kernel._data.dtype), None, False)
-        y = DenseOp.apply(inputs, self.kernel, self.bias) if self.use_bias else \
-            DenseOp.apply(inputs, self.kernel)
+        # y = x K + b (ops.linalg.dense without its checks: input_spec and the cast did them)
+        params = self._parameters
+        kernel = params["kernel"]
+        if inputs._data.dtype != kernel._data.dtype:  # Keras casts inputs to its dtype
+            inputs = inputs.to(kernel.dtype) if inputs._data.dtype.kind == "f" else \
+                Tensor._wrap(inputs._data.astype(kernel._data.dtype), None, False)
+        y = DenseOp.apply(inputs, kernel, params["bias"]) if self.use_bias else \
+            DenseOp.apply(inputs, kernel)
         return y if self._identity else self.activation(y)
 
     def compute_output_shape(self, input_shape: Sequence[Any]) -> tuple:

@@ -2,6 +2,7 @@
 Adam, inside it in RMSprop and Adagrad; SGD momentum as velocity = m v - lr g)."""
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -24,15 +25,23 @@ class SGD(Optimizer):
         self.momentum, self.nesterov = float(momentum), bool(nesterov)
         self._slot_names = ("momentum",) if self.momentum else ()
 
-    def _update(self, g, w, slots, lr, step):
+    def _coefficients(self, lr, step, t):
+        return t(lr), t(self.momentum)
+
+    def _update(self, g, w, slots, coef):
+        lr, mom = coef
+        a, b = self._scratch(w, 2)
+        np.multiply(g, lr, out=a)  # lr g
         if not self.momentum:
-            w -= g * w.dtype.type(lr)
+            w -= a
             return
         m = slots["momentum"]
-        m *= w.dtype.type(self.momentum)
-        m -= g * w.dtype.type(lr)
+        m *= mom
+        m -= a
         if self.nesterov:
-            w += m * w.dtype.type(self.momentum) - g * w.dtype.type(lr)
+            np.multiply(m, mom, out=b)
+            b -= a
+            w += b  # w + momentum v - lr g
         else:
             w += m
 
@@ -54,18 +63,31 @@ class Adam(Optimizer):
         if amsgrad:
             self._slot_names = ("momentum", "velocity", "velocity_hat")
 
-    def _update(self, g, w, slots, lr, step):
-        t = w.dtype.type
+    def _coefficients(self, lr, step, t):
+        # alpha = lr sqrt(1 - b2^t) / (1 - b1^t), in double precision, then the weights' dtype
+        alpha = lr * math.sqrt(1.0 - self.beta_2 ** step) / (1.0 - self.beta_1 ** step)
+        return t(alpha), t(1 - self.beta_1), t(1 - self.beta_2), t(self.epsilon)
+
+    def _update(self, g, w, slots, coef):
+        alpha, c1, c2, eps = coef
         m, v = slots["momentum"], slots["velocity"]
-        alpha = t(lr) * np.sqrt(t(1) - t(self.beta_2) ** t(step)) / (t(1) - t(self.beta_1) **
-                                                                      t(step))
-        m += (g - m) * t(1 - self.beta_1)
-        v += (g * g - v) * t(1 - self.beta_2)
+        a, b = self._scratch(w, 2)
+        np.subtract(g, m, out=a)
+        a *= c1
+        m += a  # m += (g - m)(1 - b1)
+        np.multiply(g, g, out=a)
+        a -= v
+        a *= c2
+        v += a  # v += (g^2 - v)(1 - b2)
         if self.amsgrad:
             vh = slots["velocity_hat"]
             np.maximum(vh, v, out=vh)
             v = vh
-        w -= (m * alpha) / (np.sqrt(v) + t(self.epsilon))
+        np.sqrt(v, out=a)
+        a += eps
+        np.multiply(m, alpha, out=b)
+        b /= a
+        w -= b  # w -= m alpha / (sqrt(v) + eps)
 
     def get_config(self) -> dict:
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
@@ -97,26 +119,37 @@ class RMSprop(Optimizer):
         self._slot_names = ("velocity",) + (("momentum",) if momentum > 0 else ()) + (
             ("average_gradient",) if centered else ())
 
-    def _update(self, g, w, slots, lr, step):
-        t = w.dtype.type
+    def _coefficients(self, lr, step, t):
+        return t(lr), t(self.rho), t(1 - self.rho), t(self.epsilon), t(self.momentum)
+
+    def _update(self, g, w, slots, coef):
+        lr, rho, c, eps, mom = coef
         v = slots["velocity"]
-        v *= t(self.rho)
-        v += t(1 - self.rho) * (g * g)
+        a, b = self._scratch(w, 2)
+        v *= rho
+        np.multiply(g, g, out=a)
+        a *= c
+        v += a  # v = rho v + (1 - rho) g^2
         if self.centered:
             ag = slots["average_gradient"]
-            ag *= t(self.rho)
-            ag += t(1 - self.rho) * g
-            denom = v - ag * ag + t(self.epsilon)
+            ag *= rho
+            np.multiply(g, c, out=a)
+            ag += a
+            np.multiply(ag, ag, out=a)
+            np.subtract(v, a, out=a)
+            a += eps  # v - mean(g)^2 + eps
         else:
-            denom = v + t(self.epsilon)
-        inc = t(lr) * g / np.sqrt(denom)
+            np.add(v, eps, out=a)
+        np.sqrt(a, out=a)
+        np.multiply(g, lr, out=b)
+        b /= a  # lr g / sqrt(...)
         if self.momentum > 0:
             m = slots["momentum"]
-            m *= t(self.momentum)
-            m += inc
+            m *= mom
+            m += b
             w -= m
         else:
-            w -= inc
+            w -= b
 
     def get_config(self) -> dict:
         return {**super().get_config(), "rho": self.rho, "momentum": self.momentum,
@@ -134,11 +167,20 @@ class Adagrad(Optimizer):
     def _slots(self, a: np.ndarray) -> dict:
         return {"accumulator": np.full_like(a, self.initial_accumulator_value)}
 
-    def _update(self, g, w, slots, lr, step):
-        t = w.dtype.type
+    def _coefficients(self, lr, step, t):
+        return t(lr), t(self.epsilon)
+
+    def _update(self, g, w, slots, coef):
+        lr, eps = coef
         acc = slots["accumulator"]
-        acc += g * g
-        w -= t(lr) * g / np.sqrt(acc + t(self.epsilon))
+        a, b = self._scratch(w, 2)
+        np.multiply(g, g, out=a)
+        acc += a
+        np.add(acc, eps, out=a)
+        np.sqrt(a, out=a)
+        np.multiply(g, lr, out=b)
+        b /= a
+        w -= b  # w -= lr g / sqrt(acc + eps)
 
     def get_config(self) -> dict:
         return {**super().get_config(),

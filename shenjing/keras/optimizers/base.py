@@ -5,6 +5,7 @@ One ``apply_gradients`` follows Keras 3's order: drop None gradients, build slot
 clip (clipnorm per gradient, or global_clipnorm, or clipvalue), decay weights
 (w -= w * weight_decay * lr), run each variable's update rule with the learning rate at
 ``iterations``, apply a variable's ``constraint`` if it has one, then count the step.
+Each rule updates the arrays in place, its temporaries in reused scratch arrays.
 """
 from __future__ import annotations
 
@@ -58,6 +59,7 @@ class Optimizer:
         self.built = False
         self._state: dict[int, dict[str, np.ndarray]] = {}
         self._variables: list = []
+        self._buffers: dict[tuple, list[np.ndarray]] = {}  # scratch, not state
 
     @staticmethod
     def _check_lr(lr: Any) -> float:
@@ -125,6 +127,10 @@ class Optimizer:
                 raise ValueError(f"{type(self).__name__}: gradient of shape {g.shape} does not "
                                  f"match variable {name} of shape {a.shape}")
         grads = [g.astype(a.dtype, copy=False) for g, a in zip(grads, arrays)]
+        return self._apply(grads, arrays, variables)
+
+    def _apply(self, grads: list, arrays: list, variables: list) -> int:
+        """Clip, decay, then each variable's rule with coefficients computed once per step."""
         grads = self._clip(grads)
         lr = self.learning_rate
         if self.weight_decay:
@@ -132,8 +138,12 @@ class Optimizer:
                 if self._use_weight_decay(v):
                     a -= a * (self.weight_decay * lr)  # w <- w - w * wd * lr
         step = self.iterations + 1
+        coefs: dict = {}
         for g, a, v in zip(grads, arrays, variables):
-            self._update(g, a, self._state[id(v)], lr, step)
+            coef = coefs.get(a.dtype)
+            if coef is None:
+                coef = coefs[a.dtype] = self._coefficients(lr, step, a.dtype.type)
+            self._update(g, a, self._state[id(v)], coef)
             constraint = getattr(v, "constraint", None)
             if constraint is not None:
                 a[...] = np.asarray(_array(constraint(v)) if isinstance(v, Tensor)
@@ -145,9 +155,27 @@ class Optimizer:
         return self.apply_gradients(zip(grads, trainable_variables or self._variables))
 
     def step(self, variables: Iterable[Any]) -> int:
-        """Apply each variable's ``.grad`` (those without one are left alone)."""
-        variables = list(variables)
-        return self.apply_gradients([(v.grad, v) for v in variables])
+        """Apply each variable's ``.grad`` (those without one are left alone).
+
+        The training loop's path: autograd already gives each gradient its variable's shape
+        and dtype, so nothing is checked or copied here.
+        """
+        pairs = [(v._grad, v) for v in variables if v._grad is not None]
+        if not pairs:
+            return self.iterations
+        state = self._state
+        if any(id(v) not in state for _, v in pairs):
+            self.build([v for _, v in pairs])
+        return self._apply([g._data for g, _ in pairs], [v._data for _, v in pairs],
+                           [v for _, v in pairs])
+
+    def _scratch(self, a: np.ndarray, k: int) -> list[np.ndarray]:
+        """``k`` reusable arrays of ``a``'s shape and dtype for the rule's temporaries."""
+        key = (a.shape, a.dtype.str)
+        bufs = self._buffers.get(key)
+        if bufs is None or len(bufs) < k:
+            bufs = self._buffers[key] = [np.empty_like(a) for _ in range(k)]
+        return bufs
 
     def _use_weight_decay(self, v: Any) -> bool:
         excluded = getattr(self, "_exclude_from_weight_decay", ())
@@ -178,8 +206,12 @@ class Optimizer:
             return [np.clip(g, -self.clipvalue, self.clipvalue) for g in grads]
         return grads
 
-    def _update(self, g: np.ndarray, w: np.ndarray, slots: dict, lr: float,
-                step: int) -> None:  # pragma: no cover - interface
+    def _coefficients(self, lr: float, step: int, t: type) -> tuple:
+        """The rule's step-wide scalars in the variables' dtype ``t`` (computed once a step)."""
+        return (t(lr),)
+
+    def _update(self, g: np.ndarray, w: np.ndarray, slots: dict,
+                coef: tuple) -> None:  # pragma: no cover - interface
         raise NotImplementedError
 
     # ---------------------------------------------------------------- config
