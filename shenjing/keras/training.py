@@ -18,6 +18,8 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..autograd import Tensor, no_grad
+from ..distributed import (DistributedSampler, average_gradients, broadcast_parameters,
+                           get_world_size, is_main_process)
 from .data_adapter import check_cardinality, class_weights, split_arrays, to_arrays, unpack_xy
 from .progbar import Progbar
 
@@ -280,6 +282,8 @@ class Trainer:
         preds = self._forward(xs, True)
         loss, parts = self._compute_loss(ys, preds, sw, res)
         loss.backward()
+        if self.__dict__.get("_world", 1) > 1:  # data-parallel under mpiexec: mean over ranks
+            average_gradients(variables)
         self.optimizer.step(variables)
         if self._constrained:
             with no_grad():
@@ -373,6 +377,14 @@ class Trainer:
         if not self.built:
             self._build_from_data(xs)
         variables = self._prepare_training()
+        world = get_world_size()
+        self.__dict__["_world"] = world
+        if world > 1:  # every rank starts from rank 0's weights; rank 0 prints and writes files
+            broadcast_parameters(self)
+            steps = math.ceil(math.ceil(n / world) / batch_size)
+            if not is_main_process():
+                verbose = 0
+                callbacks = [cb for cb in callbacks or () if not _writes_files(cb)]
         cbs = _make_callbacks(self, callbacks, {"verbose": verbose, "epochs": epochs,
                                                 "steps": steps}, history=True)
         self.stop_training = False
@@ -388,7 +400,7 @@ class Trainer:
                     print(f"Epoch {epoch + 1}/{epochs}")
                 bar = Progbar(steps, verbose) if verbose else None
                 epoch_logs = self._run_epoch(xs, ys, sw, n, batch_size, steps, shuffle,
-                                             variables, cbs, bar)
+                                             variables, cbs, bar, epoch)
                 if val is not None and (epoch + 1) % validation_freq == 0:
                     val_logs = self._evaluate_arrays(
                         *val[:3], val[3], validation_batch_size or batch_size, cbs,
@@ -411,9 +423,17 @@ class Trainer:
         return self.history
 
     def _run_epoch(self, xs: list, ys: list, sw: Any, n: int, batch_size: int, steps: int,
-                   shuffle: bool, variables: list, cbs: _Callbacks, bar: Progbar | None) -> dict:
-        if shuffle:
+                   shuffle: bool, variables: list, cbs: _Callbacks, bar: Progbar | None,
+                   epoch: int = 0) -> dict:
+        order = None
+        if self.__dict__.get("_world", 1) > 1:  # this rank's share, reshuffled per epoch
+            sampler = DistributedSampler(range(n), shuffle=shuffle, seed=0)
+            sampler.set_epoch(epoch)
+            order = np.fromiter(iter(sampler), dtype=np.int64)
+            n = len(order)
+        elif shuffle:
             order = np.random.permutation(n)
+        if order is not None:
             xs, ys = [a[order] for a in xs], [a[order] for a in ys]
             sw = None if sw is None else sw[order]
         res = self._resolve(len(ys))
@@ -586,6 +606,13 @@ class Trainer:
         if was_training:
             self.train()
         return preds[0] if len(preds) == 1 and not self._multi_output() else preds
+
+
+def _writes_files(cb: Any) -> bool:
+    """Callbacks that write files run on rank 0 only in a data-parallel fit."""
+    from .callbacks import CSVLogger, ModelCheckpoint, TensorBoard  # noqa: PLC0415
+
+    return isinstance(cb, (CSVLogger, ModelCheckpoint, TensorBoard))
 
 
 def _wrap_inputs(x: Any) -> Any:
