@@ -243,6 +243,28 @@ class Tensor:
 
         return _Handle()
 
+    def register_post_accumulate_grad_hook(self, hook: Callable[["Tensor"], None]) -> Any:
+        """Call ``hook(self)`` after backward has accumulated into this leaf's ``.grad``.
+
+        The engine calls it once the leaf's gradient of this backward is final (not under
+        ``autograd.grad``); DistributedDataParallel uses it to start a bucket's allreduce.
+        Returns a handle whose ``remove()`` unregisters the hook.
+        """
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf "
+                               "tensors")
+        hooks = self.__dict__.setdefault("_post_accumulate_hooks", [])  # read by the engine
+        hooks.append(hook)
+
+        class _Handle:
+            def remove(self_inner) -> None:
+                if hook in hooks:
+                    hooks.remove(hook)
+
+        return _Handle()
+
     def backward(self, gradient: Any = None, retain_graph: bool | None = None,
                  create_graph: bool = False, inputs: Any = None) -> None:
         """Accumulate d(self)/d(leaf) into ``.grad`` of every leaf that requires grad."""

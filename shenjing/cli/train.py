@@ -5,6 +5,14 @@ well under a minute on two cores). Each epoch saves a checkpoint set; Ctrl-C sto
 current step, saves, and prints the ``--resume`` command; resuming restores the model, the
 optimizer, the scheduler, the epoch and step, and both random streams (shenjing's default
 generator, used by dropout, and the shuffling generator), so 2 + 2 epochs equal 4 bit for bit.
+
+``mpiexec -n N shenjing train ...`` trains data-parallel with no other change: every rank
+loads the data, wraps the model in DistributedDataParallel (BatchNorm made synchronous) and
+trains on its 1/N of each epoch (a DistributedSampler); ``--batch-size`` is per rank, so the
+global batch is N times larger (the learning rate is not scaled). Rank 0 chooses the run
+folder and alone writes checkpoints, metrics and the report and prints; epoch metrics are
+summed over ranks. Ctrl-C (mpiexec forwards it to every rank) stops every rank after the same
+step: the ranks agree on a stop flag after each step. Without mpiexec nothing of this runs.
 """
 from __future__ import annotations
 
@@ -226,10 +234,14 @@ class Interrupted(Exception):
 
 
 class _StopOnSigint:
-    """First Ctrl-C asks the loop to stop after the current step; a second one aborts."""
+    """First Ctrl-C asks the loop to stop after the current step; a second one aborts.
 
-    def __init__(self, quiet: bool) -> None:
-        self.requested, self.quiet, self._old = False, quiet, None
+    In a job of several ranks (``dist.enabled``) the second Ctrl-C ends the whole job at once
+    (a rank stopping mid-step would leave the others waiting in a collective).
+    """
+
+    def __init__(self, quiet: bool, dist: Any = None) -> None:
+        self.requested, self.quiet, self._old, self.dist = False, quiet, None, dist
 
     def __enter__(self) -> "_StopOnSigint":
         if threading.current_thread() is threading.main_thread():
@@ -238,10 +250,16 @@ class _StopOnSigint:
 
     def _handle(self, signum: int, frame: Any) -> None:
         if self.requested:
+            if self.dist is not None and self.dist.enabled:
+                from ..distributed import failure  # noqa: PLC0415
+
+                failure.abort(f"rank {self.dist.rank}: interrupted twice (Ctrl-C), aborting "
+                              "the job without saving")
             raise KeyboardInterrupt
         self.requested = True
-        print("\nstopping after this step (Ctrl-C again to abort without saving)...",
-              flush=True)
+        if self.dist is None or self.dist.is_main:
+            print("\nstopping after this step (Ctrl-C again to abort without saving)...",
+                  flush=True)
 
     def __exit__(self, *exc: Any) -> None:
         if self._old is not None:
@@ -256,6 +274,59 @@ def _state_copy(state: dict) -> dict:
 Hook = Callable[[str, dict[str, Any]], None]
 
 
+def _dist_context() -> Any:
+    """The job's DistContext; a free one-process no-op unless launched by mpiexec.
+
+    Not launched (and not set up by the caller), the process group is left uninitialised,
+    so plain ``fit()`` calls have no side effect on ``shenjing.distributed``.
+    """
+    from ..distributed import comm, helpers  # noqa: PLC0415
+
+    if comm.is_initialized() or comm._launched():  # noqa: SLF001 - launcher detection
+        return helpers.setup_for_cli()
+    return helpers.DistContext(0, 1)
+
+
+def _main_then_share(dist: Any, fn: Callable[[], Any]) -> Any:
+    """``fn()`` on rank 0, its result (or its exception, raised again) on every rank.
+
+    For what must happen once, like creating the time-stamped run folder; in a one-process
+    world it is just ``fn()``.
+    """
+    if not dist.enabled:
+        return fn()
+    import pickle  # noqa: PLC0415
+
+    from ..distributed import broadcast_object_list  # noqa: PLC0415
+
+    box: list = [None]
+    if dist.is_main:
+        try:
+            box[0] = (True, fn())
+        except Exception as e:  # noqa: BLE001 - handed to every rank, raised there
+            try:
+                pickle.loads(pickle.dumps(e))
+            except Exception:  # noqa: BLE001 - an exception that cannot travel
+                e = RuntimeError(f"{type(e).__name__}: {e}")
+            box[0] = (False, e)
+    broadcast_object_list(box, src=0)
+    ok, value = box[0]
+    if not ok:
+        raise value
+    return value
+
+
+def _any_rank_stops(dist: Any, stop: "_StopOnSigint", hooks: Sequence[Hook], event: str,
+                    info: dict[str, Any]) -> bool:
+    """Run the hooks; whether any rank asked to stop (Ctrl-C or a hook), the same on all."""
+    try:
+        for h in hooks:
+            h(event, info)
+    except KeyboardInterrupt:
+        stop.requested = True
+    return dist.sum([float(stop.requested)])[0] > 0
+
+
 def fit(cfg: dict[str, Any], run_dir: Path, resume: bool = False, quiet: bool = False,
         hooks: Sequence[Hook] = ()) -> dict[str, Any]:
     """Train as ``cfg`` says, writing everything into ``run_dir``; returns the final result.
@@ -266,22 +337,36 @@ def fit(cfg: dict[str, Any], run_dir: Path, resume: bool = False, quiet: bool = 
     """
     from .data import load_data  # noqa: PLC0415
 
+    dist = _dist_context()
+    if dist.enabled and not dist.is_main:
+        dist.barrier()  # rank 0 downloads / unpacks first, then the others read its files
     data = load_data(cfg["data"], seed=cfg["seed"], val_fraction=cfg["val_fraction"],
                      root=cfg["data_root"], download=bool(cfg["download"]),
                      target=cfg["target"], image_size=cfg["image_size"])
+    if dist.enabled and dist.is_main:
+        dist.barrier()
     cfg.update(input_shape=list(data.input_shape), class_names=data.class_names,
                data_info=data.info, model=cfg["model"] or ("cnn" if data.kind == "image"
                                                           else "mlp"))
     sjrandom.manual_seed(cfg["seed"])
     shuffle_gen = sjrandom.Generator().manual_seed(cfg["seed"] + 1)
-    model = build_model(cfg["model"], data.input_shape, data.num_classes,
-                        cfg.get("model_options", {}))
+    net = build_model(cfg["model"], data.input_shape, data.num_classes,
+                      cfg.get("model_options", {}))
+    model = dist.wrap_model(net)  # DistributedDataParallel + SyncBatchNorm when world > 1
+    net = _unwrap(model)  # what is saved and evaluated: the plain model
+    if dist.rank:  # each rank its own dropout stream (rank 0's stays the one-process one)
+        sjrandom.manual_seed(cfg["seed"] + 100_003 * dist.rank)
     dev = Device(cfg["device"] or "cpu")
     (xtr, ytr), (xva, yva), (xte, yte) = data.train, data.val, data.test
     if cfg["limit"]:
         xtr, ytr = xtr[:cfg["limit"]], ytr[:cfg["limit"]]
-    loader = DataLoader(TensorDataset(from_numpy(xtr), from_numpy(ytr)),
-                        batch_size=cfg["batch_size"], shuffle=True, generator=shuffle_gen)
+    train_ds = TensorDataset(from_numpy(xtr), from_numpy(ytr))
+    sampler = dist.make_sampler(train_ds, shuffle=True, seed=cfg["seed"] + 1)
+    if sampler is None:
+        loader = DataLoader(train_ds, batch_size=cfg["batch_size"], shuffle=True,
+                            generator=shuffle_gen)
+    else:  # this rank's 1/N of a permutation drawn from seed + 1 + epoch
+        loader = DataLoader(train_ds, batch_size=cfg["batch_size"], sampler=sampler)
     opt = make_optimizer(cfg, model.parameters())
     sched = make_scheduler(cfg, opt, len(loader))
     loss_fn = nn.CrossEntropyLoss()
@@ -289,33 +374,44 @@ def fit(cfg: dict[str, Any], run_dir: Path, resume: bool = False, quiet: bool = 
     meta: dict[str, Any] = {"epoch": 0, "step": 0, "history": [], "best_val_acc": -1.0,
                             "best_epoch": 0, "partial": [0.0, 0.0, 0]}
     if resume:
-        m_state, o_state, meta = load_checkpoint(ckpt_dir / "last")
-        model.load_state_dict(m_state)
+        m_state, o_state, meta = load_checkpoint(ckpt_dir / "last")  # on every rank
+        net.load_state_dict(m_state)
         opt.load_state_dict(o_state)
         if sched is not None and meta.get("scheduler") is not None:
             sched.load_state_dict(meta["scheduler"])
         sjrandom.set_rng_state(meta["rng"])
+        if dist.enabled:
+            _resume_rank(dist, meta, cfg["seed"])
     if dev.type != "cpu":  # after loading (checkpoints load on the CPU), before any step
         model.to(dev)
         opt.load_state_dict(opt.state_dict())  # optimizer state follows its parameters
     if resume:  # the shuffle order of a half-done epoch is drawn again from its start state
         shuffle_gen.set_state(meta["shuffle_epoch_start"] if meta["step"] else meta["shuffle"])
     cfg["status"] = "running"
-    write_config(run_dir, cfg)
-    writer = open_writer(run_dir)
-    say = print
+    main = dist.is_main
+    if main:
+        write_config(run_dir, cfg)
+    writer = open_writer(run_dir) if main else None
+    say = dist.print if dist.enabled else print
 
     def checkpoint(epoch: int, step: int, partial: list) -> None:
-        meta.update(epoch=epoch, step=step, partial=partial, rng=sjrandom.get_rng_state(),
+        rng = sjrandom.get_rng_state()
+        if dist.enabled:  # every rank's dropout stream, and the whole job's running totals
+            meta["rng_ranks"] = _gather(dist, rng)
+            partial = dist.sum(partial)
+        meta.update(epoch=epoch, step=step, partial=partial, rng=rng,
                     shuffle=shuffle_gen.get_state(), version=__version__,
                     scheduler=_jsonable(sched.state_dict()) if sched is not None else None)
-        save_checkpoint(ckpt_dir / "last", model.state_dict(), opt.state_dict(), meta)
+        if main:
+            save_checkpoint(ckpt_dir / "last", net.state_dict(), opt.state_dict(), meta)
 
     steps = len(loader)
+    ranks = f", {dist.world_size} ranks x batch {cfg['batch_size']}" if dist.enabled else ""
     say(f"shenjing train: {cfg['model']} on {cfg['data']} ({len(xtr)} train / {len(xva)} val / "
-        f"{len(xte)} test), {cfg['epochs']} epochs -> {run_dir}")
+        f"{len(xte)} test), {cfg['epochs']} epochs{ranks} -> {run_dir}")
     consistent, epoch, step = True, meta["epoch"], meta["step"]
-    with _StopOnSigint(quiet) as stop:
+    parallel = dist.enabled  # False: the one-process loop, exactly as without MPI
+    with _StopOnSigint(quiet, dist) as stop:
         try:
             for epoch in range(meta["epoch"] + 1, cfg["epochs"] + 1):
                 skip = meta["step"] if epoch == meta["epoch"] + 1 else 0
@@ -325,8 +421,9 @@ def fit(cfg: dict[str, Any], run_dir: Path, resume: bool = False, quiet: bool = 
                 else:
                     tot_loss, tot_ok, seen = meta["partial"]
                 t0 = time.perf_counter()
+                dist.set_epoch(epoch)
                 bar = ProgressBar(steps, prefix=f"epoch {epoch}/{cfg['epochs']} ",
-                                  enabled=not quiet)
+                                  enabled=not quiet and main)
                 model.train()
                 for step, (xb, yb) in enumerate(loader, 1):
                     if step <= skip:
@@ -347,11 +444,18 @@ def fit(cfg: dict[str, Any], run_dir: Path, resume: bool = False, quiet: bool = 
                     seen += n
                     consistent = True
                     bar.update(step, loss=tot_loss / seen, acc=tot_ok / seen)
+                    if parallel:
+                        if _any_rank_stops(dist, stop, hooks, "step",
+                                           {"epoch": epoch, "step": step, "model": net}):
+                            raise KeyboardInterrupt
+                        continue
                     for h in hooks:
-                        h("step", {"epoch": epoch, "step": step, "model": model})
+                        h("step", {"epoch": epoch, "step": step, "model": net})
                     if stop.requested:
                         raise KeyboardInterrupt
-                vl, va, _ = evaluate_arrays(model, xva, yva)
+                if parallel:  # the whole job's epoch: every rank's samples
+                    tot_loss, tot_ok, seen = dist.sum([tot_loss, tot_ok, seen])
+                vl, va, _ = evaluate_arrays(net, xva, yva)  # every rank, the same weights
                 row = {"epoch": epoch, "train_loss": tot_loss / max(seen, 1),
                        "train_acc": tot_ok / max(seen, 1), "val_loss": vl, "val_acc": va,
                        "lr": float(opt.param_groups[0]["lr"]),
@@ -359,16 +463,23 @@ def fit(cfg: dict[str, Any], run_dir: Path, resume: bool = False, quiet: bool = 
                 meta["history"].append(row)
                 if va > meta["best_val_acc"]:
                     meta.update(best_val_acc=va, best_epoch=epoch)
-                    save_weights(model.state_dict(), _mk(ckpt_dir) / "best.safetensors")
+                    if main:
+                        save_weights(net.state_dict(), _mk(ckpt_dir) / "best.safetensors")
                 checkpoint(epoch, 0, [0.0, 0.0, 0])
-                write_metrics(run_dir, meta["history"])
-                log_scalars(writer, row)
+                if main:
+                    write_metrics(run_dir, meta["history"])
+                    log_scalars(writer, row)
                 say(f"epoch {epoch}/{cfg['epochs']}: train loss {row['train_loss']:.4f} acc "
                     f"{row['train_acc']:.4f} | val loss {vl:.4f} acc {va:.4f} | lr "
                     f"{row['lr']:.3g} | {row['seconds']:.1f}s")
                 step = 0
+                info = {"epoch": epoch, "model": net, "row": row}
+                if parallel:
+                    if _any_rank_stops(dist, stop, hooks, "epoch", info):
+                        raise KeyboardInterrupt
+                    continue
                 for h in hooks:
-                    h("epoch", {"epoch": epoch, "model": model, "row": row})
+                    h("epoch", info)
                 if stop.requested:
                     raise KeyboardInterrupt
         except KeyboardInterrupt:
@@ -381,14 +492,49 @@ def fit(cfg: dict[str, Any], run_dir: Path, resume: bool = False, quiet: bool = 
             else:
                 where = f"the end of epoch {meta['epoch']} (last committed checkpoint)"
             cfg["status"] = "interrupted"
-            write_config(run_dir, cfg)
-            close_writer(writer)
-            write_artifacts(run_dir, None, data.class_names)
-            print(f"\ninterrupted: checkpoint at {where} saved in {ckpt_dir / 'last'}\n"
-                  f"resume with: shenjing train --resume {run_dir}", flush=True)
+            if main:
+                write_config(run_dir, cfg)
+                close_writer(writer)
+                write_artifacts(run_dir, None, data.class_names)
+                launch = f"mpiexec -n {dist.world_size} " if dist.enabled else ""
+                print(f"\ninterrupted: checkpoint at {where} saved in {ckpt_dir / 'last'}\n"
+                      f"resume with: {launch}shenjing train --resume {run_dir}", flush=True)
             raise Interrupted(str(run_dir)) from None
     close_writer(writer)
-    return _finish(cfg, run_dir, model, data, say)
+    # test, summary and report once, on rank 0; every rank returns its result
+    return _main_then_share(dist, lambda: _finish(cfg, run_dir, net, data, say))
+
+
+def _unwrap(model: nn.Module) -> nn.Module:
+    from ..distributed import unwrap_model  # noqa: PLC0415
+
+    return unwrap_model(model)
+
+
+def _gather(dist: Any, obj: Any) -> list:
+    """Every rank's ``obj``, in rank order (a collective: all ranks call it)."""
+    from ..distributed import all_gather_object  # noqa: PLC0415
+
+    out: list = [None] * dist.world_size
+    all_gather_object(out, obj)
+    return out
+
+
+def _resume_rank(dist: Any, meta: dict[str, Any], seed: int) -> None:
+    """This rank's own dropout stream and share of the half-done epoch's totals.
+
+    A checkpoint from a job of the same size restores each rank's stream; otherwise ranks
+    other than 0 draw a fresh one. Rank 0 carries the job's running totals, the others 0.
+    Resuming with another number of ranks works but is exact only at an epoch's end (each
+    rank's share of an epoch, and the steps in it, depend on the number of ranks).
+    """
+    states = meta.get("rng_ranks")  # stale if a one-process resume wrote this checkpoint
+    if states and len(states) == dist.world_size and states[0] == meta["rng"]:
+        sjrandom.set_rng_state(states[dist.rank])
+    elif dist.rank:
+        sjrandom.manual_seed(seed + 100_003 * dist.rank + 7 * meta["epoch"] + 1)
+    if not dist.is_main:
+        meta["partial"] = [0.0, 0.0, 0]
 
 
 def _finish(cfg: dict[str, Any], run_dir: Path, model: nn.Module, data: Any,
@@ -430,7 +576,27 @@ def _jsonable(obj: Any) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
-    """The ``shenjing train`` command; returns the exit status (130 when interrupted)."""
+    """The ``shenjing train`` command; returns the exit status (130 when interrupted).
+
+    Under mpiexec, rank 0 alone resolves the configuration and creates the run folder; every
+    rank then trains with the same ones.
+    """
+    dist = _dist_context()
+    try:
+        run_dir, cfg = _main_then_share(dist, lambda: _plan(args))
+    except Exception:
+        if dist.is_main:
+            raise  # reported once, by rank 0 (main prints it, or the job aborts with it)
+        return 2
+    try:
+        fit(cfg, Path(run_dir), resume=bool(args.resume), quiet=args.quiet)
+    except Interrupted:
+        return 130
+    return 0
+
+
+def _plan(args: argparse.Namespace) -> tuple[Path, dict[str, Any]]:
+    """The run folder (new, or the one to resume) and its configuration."""
     given = {k: getattr(args, k, None) for k in DEFAULTS}
     if args.resume:
         run_dir = resolve_run(args.resume, args.root)
@@ -455,8 +621,4 @@ def run(args: argparse.Namespace) -> int:
                               args.out, args.root)
         cfg["created"] = time.strftime("%Y-%m-%d %H:%M:%S")
         cfg["version"] = __version__
-    try:
-        fit(cfg, Path(run_dir), resume=bool(args.resume), quiet=args.quiet)
-    except Interrupted:
-        return 130
-    return 0
+    return Path(run_dir), cfg

@@ -151,8 +151,7 @@ class DistributedDataParallel(Module):
                 self._where[index[id(p)]] = b
         if self.world_size > 1:
             for i, p in enumerate(params):
-                hooks = p.__dict__.setdefault("_post_accumulate_hooks", [])
-                hooks.append(_hook_for(self, i))
+                p.register_post_accumulate_grad_hook(_hook_for(self, i))
 
     # ------------------------------------------------------------------ setup
     def _make_buckets(self, params: list) -> list[_Bucket]:
