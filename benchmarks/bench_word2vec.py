@@ -25,14 +25,9 @@ def _batches(n: int = 8) -> list[tuple[np.ndarray, np.ndarray]]:
             for _ in range(n)]
 
 
-def _shenjing(opt: str):
-    model = Word2Vec(dim=DIM, negative=NEG, sparse=True, optimizer=opt, lr=0.025)
-    words = [str(i) for i in range(VOCAB)]
-    from shenjing.datasets.text import Vocabulary  # noqa: PLC0415
-
-    model._set_vocab(Vocabulary(words, None, None), np.ones(VOCAB, np.int64))
-    optimizer = model._optimizer()
-    batches, k = _batches(), [0]
+def _stepper(model, optimizer, batches: list):
+    """One train step per call, cycling through ``batches`` (same code for both libraries)."""
+    k = [0]
 
     def step():
         c, t = batches[k[0] % len(batches)]
@@ -42,6 +37,15 @@ def _shenjing(opt: str):
         optimizer.step()
 
     return step
+
+
+def _shenjing(opt: str):
+    model = Word2Vec(dim=DIM, negative=NEG, sparse=True, optimizer=opt, lr=0.025)
+    words = [str(i) for i in range(VOCAB)]
+    from shenjing.datasets.text import Vocabulary  # noqa: PLC0415
+
+    model._set_vocab(Vocabulary(words, None, None), np.ones(VOCAB, np.int64))
+    return _stepper(model, model._optimizer(), _batches())
 
 
 class _TorchSGNS(torch.nn.Module):
@@ -63,17 +67,7 @@ def _torch(opt: str):
     params = list(model.parameters())
     optimizer = torch.optim.SparseAdam(params, lr=0.025) if opt == "sparse_adam" \
         else torch.optim.SGD(params, lr=0.025)
-    batches = [(torch.tensor(c), torch.tensor(t)) for c, t in _batches()]
-    k = [0]
-
-    def step():
-        c, t = batches[k[0] % len(batches)]
-        k[0] += 1
-        optimizer.zero_grad()
-        model.loss(c, t).backward()
-        optimizer.step()
-
-    return step
+    return _stepper(model, optimizer, [(torch.tensor(c), torch.tensor(t)) for c, t in _batches()])
 
 
 WORKLOADS = [

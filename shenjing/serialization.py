@@ -12,13 +12,13 @@ import hashlib
 import json
 import math
 import os
-import tempfile
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Callable, Mapping, NoReturn
 
 import numpy as np
 
 from .autograd import Tensor
 from .backend import device, dtypes, move
+from .utils.atomic import atomic_open
 
 __all__ = ["save", "load"]
 
@@ -28,6 +28,7 @@ _MAX_HEADER = 100 * 1024 * 1024
 _CODES = {"float16": "F16", "float32": "F32", "float64": "F64", "int8": "I8", "uint8": "U8",
           "int16": "I16", "int32": "I32", "int64": "I64", "bool": "BOOL"}
 _NP_OF = {code: np.dtype(name if name != "bool" else np.bool_) for name, code in _CODES.items()}
+_ITEMSIZE = {code: dt.itemsize for code, dt in _NP_OF.items()}
 
 
 class _Encoder:
@@ -76,10 +77,15 @@ class _Encoder:
             name = f"t{len(self.arrays)}"
             self._names[id(owner)] = name
             self._keep.append(owner)
-            # (np.ascontiguousarray would turn a 0-d array into a 1-d one)
-            arr = arr if arr.flags.c_contiguous else arr.copy(order="C")
-            self.arrays[name] = arr.astype(arr.dtype.newbyteorder("<"), copy=False)
+            self.arrays[name] = to_le_contiguous(arr)
         return name
+
+
+def to_le_contiguous(arr: np.ndarray) -> np.ndarray:
+    """``arr`` C-contiguous and little-endian (the safetensors layout), copied only if needed."""
+    # (np.ascontiguousarray would turn a 0-d array into a 1-d one)
+    arr = arr if arr.flags.c_contiguous else arr.copy(order="C")
+    return arr.astype(arr.dtype.newbyteorder("<"), copy=False)
 
 
 def _build_header(obj: Any) -> tuple[bytes, list[np.ndarray]]:
@@ -123,52 +129,24 @@ def save(obj: Any, f: str | os.PathLike | BinaryIO) -> None:
     if hasattr(f, "write"):
         _write(f, header, arrays)  # type: ignore[arg-type]
         return
-    path = os.fspath(f)
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp",
-                               dir=folder)
-    try:
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual permissions
-        with os.fdopen(fd, "wb") as fh:
-            _write(fh, header, arrays)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    try:  # make the rename itself durable
-        dfd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
-    except OSError:
-        pass
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+    with atomic_open(f, "wb") as fh:
+        _write(fh, header, arrays)
 
 
 class CheckpointError(RuntimeError, ValueError):
     """The file is not a valid shenjing checkpoint (truncated, tampered or another format)."""
 
 
-def _fail(msg: str) -> None:
+def _fail(msg: str) -> NoReturn:
     raise CheckpointError(f"shenjing.load: {msg}")
 
 
-def _read_all(f: Any) -> bytes:
+def read_bytes(f: Any, who: str) -> bytes:
+    """All bytes of a path or a binary file object; ``who`` names the caller in errors."""
     if hasattr(f, "read"):
         data = f.read()
         if not isinstance(data, (bytes, bytearray)):
-            raise TypeError("shenjing.load: the file object must be opened in binary mode")
+            raise TypeError(f"{who}: the file object must be opened in binary mode")
         return bytes(data)
     with open(os.fspath(f), "rb") as fh:
         return fh.read()
@@ -185,7 +163,7 @@ def load(f: str | os.PathLike | BinaryIO, map_location: Any = None, weights_only
     """
     if isinstance(map_location, (str, device)):
         device(map_location)  # a bad device string fails before reading
-    data = _read_all(f)
+    data = read_bytes(f, "shenjing.load")
     ours = len(data) >= 9 and data[8:9] == b"{" and 8 + int.from_bytes(data[:8], "little") \
         <= len(data)  # a header length whose first byte is 0x80 must not look like a pickle
     if not ours and data[:1] == b"\x80":
@@ -194,18 +172,7 @@ def load(f: str | os.PathLike | BinaryIO, map_location: Any = None, weights_only
     if data[:4] == b"PK\x03\x04":
         _fail("this is a zip archive (a torch.save file?); shenjing reads only its own "
               "safetensors-layout checkpoints, never pickles")
-    if len(data) < 8:
-        _fail(f"file is too short ({len(data)} bytes) to be a checkpoint")
-    n = int.from_bytes(data[:8], "little")
-    if n > _MAX_HEADER or 8 + n > len(data):
-        _fail(f"header length {n} does not fit in a file of {len(data)} bytes "
-              "(truncated or not a shenjing checkpoint)")
-    try:
-        header = json.loads(data[8:8 + n].decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        _fail("header is not valid JSON (corrupted or not a shenjing checkpoint)")
-    if not isinstance(header, dict):
-        _fail("header is not a JSON object")
+    header, body = parse_header(data, _fail, "a shenjing checkpoint")
     meta = header.pop("__metadata__", None)
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         _fail("no shenjing metadata in the header: this safetensors file was not written by "
@@ -213,8 +180,8 @@ def load(f: str | os.PathLike | BinaryIO, map_location: Any = None, weights_only
     if meta.get("version") != VERSION:
         _fail(f"unsupported checkpoint version {meta.get('version')!r} (this build reads "
               f"{VERSION!r})")
-    body = memoryview(data)[8 + n:]
-    arrays = _check_tensors(header, body)
+    arrays = {name: array_from_bytes(header[name]["dtype"], header[name]["shape"], body[a:b])
+              for a, b, name in tensor_spans(header, body, _ITEMSIZE, _fail)}
     if hashlib.sha256(body).hexdigest() != meta.get("sha256"):
         _fail("checksum mismatch: the tensor data was modified or corrupted")
     try:
@@ -224,41 +191,69 @@ def load(f: str | os.PathLike | BinaryIO, map_location: Any = None, weights_only
     return _Decoder(arrays, map_location).decode(structure)
 
 
-def _check_tensors(header: dict, body: memoryview) -> dict[str, np.ndarray]:
+def parse_header(data: bytes, fail: Callable[[str], NoReturn], what: str
+                 ) -> tuple[dict, memoryview]:
+    """Split a safetensors-layout file into its JSON header (a dict) and its data section.
+
+    ``fail(msg)`` raises the caller's error; ``what`` names the expected kind of file.
+    """
+    if len(data) < 8:
+        fail(f"file is too short ({len(data)} bytes) to be {what}")
+    n = int.from_bytes(data[:8], "little")
+    if n > _MAX_HEADER or 8 + n > len(data):
+        fail(f"header length {n} does not fit in a file of {len(data)} bytes "
+             f"(truncated or not {what})")
+    try:
+        header = json.loads(data[8:8 + n].decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        fail(f"header is not valid JSON (corrupted or not {what})")
+    if not isinstance(header, dict):
+        fail("header is not a JSON object")
+    return header, memoryview(data)[8 + n:]
+
+
+def tensor_spans(header: dict, body: memoryview, itemsize: Mapping[str, int],
+                 fail: Callable[[str], NoReturn]) -> list[tuple[int, int, str]]:
+    """Check every tensor entry of a safetensors header (``__metadata__`` already removed).
+
+    Each entry needs exactly dtype (a key of ``itemsize``), shape (non-negative ints) and
+    data_offsets spanning prod(shape) * itemsize bytes; together the spans must tile ``body``
+    exactly. Returns (start, end, name) sorted by start.
+    """
     spans = []
     for name, info in header.items():
         if not isinstance(info, dict) or set(info) != {"dtype", "shape", "data_offsets"}:
-            _fail(f"tensor {name!r}: entry must have exactly dtype, shape and data_offsets")
+            fail(f"tensor {name!r}: entry must have exactly dtype, shape and data_offsets")
         code, shape, offs = info["dtype"], info["shape"], info["data_offsets"]
-        if code not in _NP_OF:
-            _fail(f"tensor {name!r}: unknown dtype {code!r}")
-        if not isinstance(shape, list) or not all(
-                type(s) is int and s >= 0 for s in shape):
-            _fail(f"tensor {name!r}: shape must be a list of non-negative ints, got {shape!r}")
+        if not isinstance(code, str) or code not in itemsize:
+            fail(f"tensor {name!r}: unknown dtype {code!r} "
+                 f"(supported: {', '.join(sorted(itemsize))})")
+        if not isinstance(shape, list) or not all(type(s) is int and s >= 0 for s in shape):
+            fail(f"tensor {name!r}: shape must be a list of non-negative ints, got {shape!r}")
         if not (isinstance(offs, list) and len(offs) == 2 and all(type(o) is int for o in offs)
                 and 0 <= offs[0] <= offs[1]):
-            _fail(f"tensor {name!r}: bad data_offsets {offs!r}")
-        nbytes = math.prod(shape) * _NP_OF[code].itemsize
+            fail(f"tensor {name!r}: bad data_offsets {offs!r}")
+        nbytes = math.prod(shape) * itemsize[code]
         if offs[1] - offs[0] != nbytes:
-            _fail(f"tensor {name!r}: data_offsets span {offs[1] - offs[0]} bytes but dtype "
-                  f"{code} and shape {shape} need {nbytes}")
+            fail(f"tensor {name!r}: data_offsets span {offs[1] - offs[0]} bytes but dtype "
+                 f"{code} and shape {shape} need {nbytes}")
         spans.append((offs[0], offs[1], name))
     spans.sort()
     pos = 0
     for start, end, name in spans:
         if start != pos:
-            _fail(f"tensor {name!r}: data is not contiguous (starts at {start}, expected {pos})")
+            fail(f"tensor {name!r}: data is not contiguous (starts at {start}, expected {pos})")
         pos = end
     if pos != len(body):
-        _fail(f"data section has {len(body)} bytes but the header describes {pos} "
-              "(truncated or extended file)")
-    out = {}
-    for start, end, name in spans:
-        info = header[name]
-        dt = _NP_OF[info["dtype"]].newbyteorder("<")
-        arr = np.frombuffer(body[start:end], dtype=dt).reshape(tuple(info["shape"]))
-        out[name] = arr.astype(arr.dtype.newbyteorder("="), copy=True)
-    return out
+        fail(f"data section has {len(body)} bytes but the header describes {pos} "
+             "(truncated or extended file)")
+    return spans
+
+
+def array_from_bytes(code: str, shape: list, raw: memoryview) -> np.ndarray:
+    """A native-byte-order copy of little-endian tensor bytes of safetensors dtype ``code``."""
+    arr = np.frombuffer(raw, dtype=_NP_OF[code].newbyteorder("<")).reshape(tuple(shape))
+    return arr.astype(arr.dtype.newbyteorder("="), copy=True)
 
 
 class _Decoder:

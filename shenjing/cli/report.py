@@ -14,13 +14,13 @@ import datetime
 import json
 import math
 import os
-import tempfile
 from html import escape
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+from ..utils.atomic import atomic_write
 from ..utils.image import write_png
 from ..utils.plot import (confusion_matrix_png, confusion_matrix_svg, curves_from_metrics,
                           line_chart, line_chart_svg)
@@ -41,19 +41,6 @@ td.k,th.k{text-align:left} .best{font-weight:bold;background:#eef6ee}
 pre{background:#fff;border:1px solid #ddd;padding:10px;overflow-x:auto;font-size:12px}
 .note{color:#a33}
 """
-
-
-def _write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` atomically: a temp file in the same folder, then rename."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def _num(v: Any) -> float:
@@ -89,7 +76,7 @@ def write_confusion(run_dir: str | os.PathLike, cm: Any,
     names = [str(s) for s in labels] if labels is not None else [str(i) for i in range(len(m))]
     confusion_matrix_png(run_dir / "confusion.png", m, names)   # validates the matrix too
     path = run_dir / "confusion.json"
-    _write_text(path, json.dumps({"labels": names, "matrix": m.tolist()}) + "\n")
+    atomic_write(path, json.dumps({"labels": names, "matrix": m.tolist()}) + "\n", fsync=False)
     return path
 
 
@@ -207,7 +194,7 @@ def write_report(run_dir: str | os.PathLike) -> Path:
     if got["summary"]:
         parts += ["<h2>Model summary</h2>", f"<pre>{escape(got['summary'])}</pre>"]
     path = run_dir / "report.html"
-    _write_text(path, _page(f"shenjing: {title}", parts))
+    atomic_write(path, _page(f"shenjing: {title}", parts), fsync=False)
     return path
 
 
@@ -261,7 +248,7 @@ def write_experiment_report(out_dir: str | os.PathLike,
              "<h2>Runs</h2>",
              _table(["run", "epochs", "best val acc", "lowest val loss", "final val acc"], table)]
     path = out_dir / "experiment.html"
-    _write_text(path, _page(f"shenjing: {title}", parts))
+    atomic_write(path, _page(f"shenjing: {title}", parts), fsync=False)
     return path
 
 

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
+from ..utils.atomic import atomic_open
+
 __all__ = ["DatasetError", "DownloadError", "Resource", "shenjing_home", "default_root",
            "file_checksum", "check_integrity", "download_url", "download_resources",
            "extract_archive"]
@@ -100,29 +102,24 @@ def _fetch(url: str, dest: Path, checksum: str | None, timeout: float) -> None:
     """Stream ``url`` to a temporary file beside ``dest``, verify, then rename into place."""
     algo, digest = _split_checksum(checksum) if checksum else ("sha256", None)
     h = hashlib.new(algo)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            req = urllib.request.Request(url, headers={"User-Agent": "shenjing"})
-            with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310
-                want = resp.headers.get("Content-Length") if resp.headers else None
-                got = 0
-                for block in iter(lambda: resp.read(_CHUNK), b""):
-                    h.update(block)
-                    out.write(block)
-                    got += len(block)
-                if want is not None and want.isdigit() and got != int(want):
-                    raise ConnectionError(f"transfer cut short: got {got} of {want} bytes")
+    # the checks run inside the block: a failed one leaves no file (and no partial one)
+    with atomic_open(dest, "wb", fsync=False, suffix=".part") as out:
+        req = urllib.request.Request(url, headers={"User-Agent": "shenjing"})
+        with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310
+            want = resp.headers.get("Content-Length") if resp.headers else None
+            got = 0
+            for block in iter(lambda: resp.read(_CHUNK), b""):
+                h.update(block)
+                out.write(block)
+                got += len(block)
+            if want is not None and want.isdigit() and got != int(want):
+                raise ConnectionError(f"transfer cut short: got {got} of {want} bytes")
         actual = h.hexdigest()
         if digest is not None and actual != digest:
             raise DownloadError(
                 f"checksum mismatch for {dest.name} downloaded from {url}: expected {algo} "
                 f"{digest}, got {actual}; the file was refused and removed (a truncated or "
                 "altered download, or a changed mirror)")
-        os.replace(tmp, dest)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
 
 
 def download_url(url: str | Sequence[str], folder: str | os.PathLike,

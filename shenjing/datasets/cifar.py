@@ -17,9 +17,9 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..utils.data import Dataset
-from ._download import (DatasetError, Resource, check_integrity, default_root,
-                        download_resources, extract_archive)
+from ._base import SplitDataset
+from ._download import (DatasetError, Resource, check_integrity, download_resources,
+                        extract_archive)
 
 __all__ = ["RestrictedUnpickler", "load_pickle", "read_cifar_batch", "CIFAR10", "CIFAR100"]
 
@@ -230,7 +230,7 @@ def read_cifar_batch(raw: bytes, name: str = "<bytes>",
     return images, labels
 
 
-class CIFAR10(Dataset):
+class CIFAR10(SplitDataset):
     """CIFAR-10, like ``torchvision.datasets.CIFAR10``.
 
     ``data`` is a uint8 NumPy array (N, 32, 32, 3) and ``targets`` a list of ints; a sample is
@@ -257,12 +257,7 @@ class CIFAR10(Dataset):
     def __init__(self, root: str | os.PathLike | None = None, train: bool = True,
                  transform: Callable | None = None, target_transform: Callable | None = None,
                  download: bool = False) -> None:
-        self.root = default_root(root)
-        self.train = train
-        self.transform = transform
-        self.target_transform = target_transform
-        if download:
-            self.download()
+        super().__init__(root, train, transform, target_transform, download)
         folder = self.root / self.base_folder
         entries = self.train_list if train else self.test_list
         missing = [n for n, _ in entries + [[self.meta["filename"], None]]
@@ -315,18 +310,8 @@ class CIFAR10(Dataset):
     def __len__(self) -> int:
         return len(self.data)
 
-    def __getitem__(self, index: int) -> tuple[Any, Any]:
-        img, target = self.data[index], self.targets[index]
-        if self.transform is not None:
-            img = self.transform(img)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return img, target
-
-    def __repr__(self) -> str:
-        split = "Train" if self.train else "Test"
-        return (f"Dataset {type(self).__name__}\n    Number of datapoints: {len(self)}\n"
-                f"    Root location: {self.root}\n    Split: {split}")
+    def _sample(self, index: int) -> tuple[Any, Any]:
+        return self.data[index], self.targets[index]
 
 
 class CIFAR100(CIFAR10):

@@ -14,8 +14,8 @@ from typing import Any, Callable
 import numpy as np
 
 from ..autograd import Tensor
-from ..utils.data import Dataset
-from ._download import DatasetError, Resource, default_root, download_resources
+from ._base import SplitDataset
+from ._download import DatasetError, Resource, download_resources
 
 __all__ = ["read_idx", "MNIST", "FashionMNIST"]
 
@@ -74,7 +74,7 @@ def read_idx(path: str | os.PathLike, ndim: int | None = None) -> np.ndarray:
     return parse_idx(_read_bytes(path), str(path), ndim)
 
 
-class MNIST(Dataset):
+class MNIST(SplitDataset):
     """MNIST handwritten digits, like ``torchvision.datasets.MNIST``.
 
     ``data`` is a uint8 tensor (N, 28, 28) and ``targets`` an int64 tensor (N,). A sample is
@@ -98,12 +98,7 @@ class MNIST(Dataset):
     def __init__(self, root: str | os.PathLike | None = None, train: bool = True,
                  transform: Callable | None = None, target_transform: Callable | None = None,
                  download: bool = False) -> None:
-        self.root = default_root(root)
-        self.train = train
-        self.transform = transform
-        self.target_transform = target_transform
-        if download:
-            self.download()
+        super().__init__(root, train, transform, target_transform, download)
         images, labels = self._load()
         self.data = Tensor._wrap(images, None, False)
         self.targets = Tensor._wrap(labels, None, False)
@@ -155,18 +150,8 @@ class MNIST(Dataset):
     def __len__(self) -> int:
         return len(self._images)
 
-    def __getitem__(self, index: int) -> tuple[Any, Any]:
-        img, target = self._images[index], int(self._labels[index])
-        if self.transform is not None:
-            img = self.transform(img)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return img, target
-
-    def __repr__(self) -> str:
-        split = "Train" if self.train else "Test"
-        return (f"Dataset {type(self).__name__}\n    Number of datapoints: {len(self)}\n"
-                f"    Root location: {self.root}\n    Split: {split}")
+    def _sample(self, index: int) -> tuple[Any, Any]:
+        return self._images[index], int(self._labels[index])
 
 
 class FashionMNIST(MNIST):

@@ -9,11 +9,12 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 from collections import Counter
 from typing import Callable, Iterable, Sequence
 
 import numpy as np
+
+from ..utils.atomic import atomic_write
 
 __all__ = ["basic_english", "char_tokenizer", "get_tokenizer", "Vocabulary", "numericalize",
            "pad_sequences"]
@@ -138,7 +139,7 @@ class Vocabulary:
 
     def save(self, path: str | os.PathLike) -> None:
         """Write the vocabulary as JSON, atomically (a temp file renamed over ``path``)."""
-        atomic_write_text(path, json.dumps(self.to_dict(), ensure_ascii=False))
+        atomic_write(path, json.dumps(self.to_dict(), ensure_ascii=False), fsync=False)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "Vocabulary":
@@ -149,20 +150,6 @@ class Vocabulary:
         vocab = cls(d["itos"], d.get("unk_token"), d.get("pad_token"))
         vocab.freqs = dict(d.get("freqs", {}))
         return vocab
-
-
-def atomic_write_text(path: str | os.PathLike, text: str) -> None:
-    """Write ``text`` to a temp file beside ``path`` and rename it over ``path``."""
-    path = os.fspath(path)
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
 
 
 def pad_sequences(seqs: Sequence[Sequence[int]], length: int, pad_value: int = 1,

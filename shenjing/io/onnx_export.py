@@ -19,6 +19,7 @@ import numpy as np
 from ..autograd import Tensor
 from ..autograd.function import Function
 from ..autograd.grad_mode import enable_grad
+from ..utils.atomic import atomic_write
 
 try:
     import onnx
@@ -294,8 +295,5 @@ def export(model: Any, args: Any, f: str | os.PathLike | Any, input_names: Seque
     if hasattr(f, "write"):
         f.write(proto.SerializeToString())
     else:
-        from .safetensors import atomic_write  # noqa: PLC0415
-
-        data = proto.SerializeToString()
-        atomic_write(f, lambda fh: fh.write(data))
+        atomic_write(f, proto.SerializeToString())
     return proto

@@ -19,9 +19,10 @@ import numpy as np
 from .. import nn
 from ..autograd.grad_mode import no_grad
 from ..autograd.tensor import Tensor
-from ..datasets.text import Vocabulary, atomic_write_text
+from ..datasets.text import Vocabulary
 from ..nn import functional as F
 from ..ops.linalg import einsum
+from ..utils.atomic import atomic_write
 from .. import optim
 
 __all__ = ["Word2Vec"]
@@ -317,7 +318,7 @@ class Word2Vec(nn.Module):
         lines = [f"{v.shape[0]} {v.shape[1]}"]
         lines += [w + " " + " ".join(repr(float(x)) for x in row)
                   for w, row in zip(self.vocab.itos, v.astype(np.float32).tolist())]
-        atomic_write_text(path, "\n".join(lines) + "\n")
+        atomic_write(path, "\n".join(lines) + "\n", fsync=False)
 
     @classmethod
     def load_word2vec_format(cls, path: str | os.PathLike, **kwargs: Any) -> "Word2Vec":

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import os
 import struct
-import tempfile
 import zlib
 
 import numpy as np
+
+from .atomic import atomic_write
 
 __all__ = ["write_png", "encode_png", "make_grid"]
 
@@ -43,18 +44,7 @@ def encode_png(image: np.ndarray) -> bytes:
 
 def write_png(path: str | os.PathLike, image: np.ndarray) -> None:
     """Write ``image`` (see :func:`encode_png`) to ``path`` atomically (temp file, then rename)."""
-    data = encode_png(image)
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".png")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_write(path, encode_png(image), fsync=False)
 
 
 def make_grid(images: np.ndarray, nrow: int = 8, padding: int = 2,

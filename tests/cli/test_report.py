@@ -2,8 +2,6 @@
 import importlib.util
 import json
 import shutil
-import struct
-import zlib
 from collections import Counter
 from html.parser import HTMLParser
 from pathlib import Path
@@ -11,28 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from png_helpers import decode_png
 from shenjing.cli.report import write_confusion, write_experiment_report, write_report
 
 ROOT = Path(__file__).resolve().parents[2]
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 METRICS = [(1, 1.5, 0.55, 1.25, 0.6125), (2, 0.75, 0.8, 0.5, 0.85), (3, 0.25, 0.95, 0.375, 0.9)]
-
-
-def _decode(data: bytes) -> np.ndarray:
-    """Pixels of a filter-0 PNG (what write_png writes), checking every chunk's CRC."""
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    pos, idat, hdr = 8, b"", None
-    while pos < len(data):
-        (n,) = struct.unpack(">I", data[pos:pos + 4])
-        kind, body = data[pos + 4:pos + 8], data[pos + 8:pos + 8 + n]
-        assert struct.unpack(">I", data[pos + 8 + n:pos + 12 + n])[0] == zlib.crc32(kind + body)
-        hdr = struct.unpack(">IIBBBBB", body) if kind == b"IHDR" else hdr
-        idat += body if kind == b"IDAT" else b""
-        pos += 12 + n
-    w, h, c = hdr[0], hdr[1], {0: 1, 2: 3, 6: 4}[hdr[3]]
-    rows = np.frombuffer(zlib.decompress(idat), np.uint8).reshape(h, 1 + w * c)
-    assert (rows[:, 0] == 0).all()
-    return rows[:, 1:].reshape(h, w, c)
 
 
 class _Page(HTMLParser):
@@ -102,11 +84,11 @@ def test_report_has_everything_and_is_self_contained(run_dir):
 def test_report_writes_decodable_pngs(run_dir):
     write_report(run_dir)
     for name in ("curves_loss.png", "curves_acc.png", "confusion.png"):
-        img = _decode((run_dir / name).read_bytes())
+        img = decode_png((run_dir / name).read_bytes())
         assert img.ndim == 3 and img.shape[2] == 3 and min(img.shape[:2]) > 100, name
         assert (img < 200).any() and (img == 255).mean() > 0.3, name
-    assert _decode((run_dir / "curves_loss.png").read_bytes()).shape == (400, 640, 3)
-    assert not [p.name for p in run_dir.iterdir() if p.name.startswith(".tmp")]
+    assert decode_png((run_dir / "curves_loss.png").read_bytes()).shape == (400, 640, 3)
+    assert not [p.name for p in run_dir.iterdir() if p.name.startswith(".")]  # no temp files
 
 
 def test_report_of_partial_runs(tmp_path):
@@ -136,7 +118,7 @@ def test_write_confusion_then_report(tmp_path):
     write_confusion(tmp_path, np.array([[3, 1], [0, 4]]), ["no", "yes"])
     saved = json.loads((tmp_path / "confusion.json").read_text())
     assert saved == {"labels": ["no", "yes"], "matrix": [[3, 1], [0, 4]]}
-    assert _decode((tmp_path / "confusion.png").read_bytes()).shape[2] == 3
+    assert decode_png((tmp_path / "confusion.png").read_bytes()).shape[2] == 3
     assert _Page(write_report(tmp_path).read_text("utf-8")).starts["svg"] == 1
     with pytest.raises(ValueError, match="square"):
         write_confusion(tmp_path, np.zeros((2, 3)))
@@ -147,7 +129,7 @@ def test_experiment_report(tmp_path):
                           "train_acc": 1 - lr / e, "val_acc": 1 - 2 * lr / e}
                          for e in range(1, 5)] for lr in (0.001, 0.01, 0.1)}
     path = write_experiment_report(tmp_path / "exp", runs, title="learning rates")
-    img = _decode((tmp_path / "exp" / "experiment.png").read_bytes())
+    img = decode_png((tmp_path / "exp" / "experiment.png").read_bytes())
     assert img.shape == (400, 1280, 3)                   # loss and accuracy side by side
     page = _Page(path.read_text("utf-8"))
     assert page.starts["polyline"] == 12                 # 3 runs x (train, val) x 2 charts

@@ -4,32 +4,15 @@ import pytest
 import torch
 
 import shenjing as sj
-
-BATCHES = [np.array([[1, 2, 1], [7, 2, 0]]), np.array([[3, 3, 3]]), np.array([[1, 9, 4, 4]]),
-           np.array([[0, 5]]), np.array([[2, 2, 8, 1]])]
-
-
-def _trajectory(lib, opt_fn, w0, pad=None):
-    emb = lib.nn.Embedding(10, 4, padding_idx=pad, sparse=True)
-    with lib.no_grad():
-        emb.weight.copy_(lib.tensor(w0))
-    opt = opt_fn(lib, emb.parameters())
-    out = []
-    for k, idx in enumerate(BATCHES):
-        opt.zero_grad()
-        y = emb(lib.tensor(idx))
-        ((y - 0.1 * k) ** 2).sum().backward()
-        opt.step()
-        out.append(emb.weight.detach().numpy().copy())
-    return out, opt
+from _sparse_common import BATCHES, trajectory
 
 
 @pytest.mark.parametrize("kw", [{}, {"lr": 0.05, "betas": (0.8, 0.99), "eps": 1e-6},
                                 {"lr": 0.01, "maximize": True}])
 def test_sparse_adam_trajectory_matches_torch(kw):
     w0 = np.random.default_rng(0).standard_normal((10, 4)).astype(np.float32)
-    ours, opt = _trajectory(sj, lambda m, p: m.optim.SparseAdam(p, **kw), w0, pad=4)
-    theirs, topt = _trajectory(torch, lambda m, p: m.optim.SparseAdam(p, **kw), w0, pad=4)
+    ours, opt = trajectory(sj, lambda m, p: m.optim.SparseAdam(p, **kw), w0, pad=4)
+    theirs, topt = trajectory(torch, lambda m, p: m.optim.SparseAdam(p, **kw), w0, pad=4)
     for a, b in zip(ours, theirs):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
     assert not np.allclose(ours[-1], w0)
@@ -45,8 +28,8 @@ def test_sparse_adam_trajectory_matches_torch(kw):
 def test_sgd_with_sparse_grad_matches_torch(maximize):
     w0 = np.random.default_rng(1).standard_normal((10, 4)).astype(np.float32)
     fn = lambda m, p: m.optim.SGD(p, lr=0.1, maximize=maximize)  # noqa: E731
-    ours, _ = _trajectory(sj, fn, w0)
-    theirs, _ = _trajectory(torch, fn, w0)
+    ours, _ = trajectory(sj, fn, w0)
+    theirs, _ = trajectory(torch, fn, w0)
     for a, b in zip(ours, theirs):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 

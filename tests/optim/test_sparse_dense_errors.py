@@ -5,26 +5,9 @@ import pytest
 import torch
 
 import shenjing as sj
+from _sparse_common import trajectory
 
 pytestmark = pytest.mark.filterwarnings("ignore:Sparse invariant checks")
-
-BATCHES = [np.array([[1, 2, 1], [7, 2, 0]]), np.array([[3, 3, 3]]), np.array([[1, 9, 4, 4]]),
-           np.array([[0, 5]]), np.array([[2, 2, 8, 1]])]
-
-
-def _trajectory(lib, opt_fn, w0, pad=None):
-    emb = lib.nn.Embedding(10, 4, padding_idx=pad, sparse=True)
-    with lib.no_grad():
-        emb.weight.copy_(lib.tensor(w0))
-    opt = opt_fn(lib, emb.parameters())
-    out = []
-    for k, idx in enumerate(BATCHES):
-        opt.zero_grad()
-        y = emb(lib.tensor(idx))
-        ((y - 0.1 * k) ** 2).sum().backward()
-        opt.step()
-        out.append(emb.weight.detach().numpy().copy())
-    return out, opt
 
 
 def _sparse_grad_param(lib):
@@ -67,8 +50,8 @@ def test_sparse_error_raised_before_any_dense_param_moves():
 def test_adagrad_sparse_trajectory_matches_torch(kw):
     w0 = np.random.default_rng(2).standard_normal((10, 4)).astype(np.float32)
     fn = lambda m, p: m.optim.Adagrad(p, **kw)  # noqa: E731
-    ours, opt = _trajectory(sj, fn, w0, pad=4)
-    theirs, topt = _trajectory(torch, fn, w0, pad=4)
+    ours, opt = trajectory(sj, fn, w0, pad=4)
+    theirs, topt = trajectory(torch, fn, w0, pad=4)
     for a, b in zip(ours, theirs):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
     np.testing.assert_array_equal(ours[-1][6], w0[6])  # row 6 never looked up: untouched

@@ -1,34 +1,17 @@
 """NumPy line charts and confusion matrices: pixels land where the data says, SVG agrees."""
 import math
-import struct
 import xml.etree.ElementTree as ET
-import zlib
 
 import numpy as np
 import pytest
 
+from png_helpers import decode_png
 from shenjing.utils import plot
 from shenjing.utils.plot import (PALETTE, confusion_matrix_image, confusion_matrix_png,
                                  confusion_matrix_svg, curves_from_metrics, line_chart,
                                  line_chart_png, line_chart_svg)
 
 SVG = "{http://www.w3.org/2000/svg}"
-
-
-def _decode(data: bytes) -> np.ndarray:
-    """Pixels of a filter-0 RGB PNG (what write_png writes)."""
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    pos, idat, hdr = 8, b"", None
-    while pos < len(data):
-        (n,) = struct.unpack(">I", data[pos:pos + 4])
-        kind, body = data[pos + 4:pos + 8], data[pos + 8:pos + 8 + n]
-        hdr = struct.unpack(">IIBBBBB", body) if kind == b"IHDR" else hdr
-        idat += body if kind == b"IDAT" else b""
-        pos += 12 + n
-    w, h = hdr[:2]
-    rows = np.frombuffer(zlib.decompress(idat), np.uint8).reshape(h, 1 + 3 * w)
-    assert (rows[:, 0] == 0).all()
-    return rows[:, 1:].reshape(h, w, 3)
 
 
 def _pixels(img, colour):
@@ -174,7 +157,7 @@ def test_line_chart_png_roundtrip(tmp_path):
     p = tmp_path / "c.png"
     series = {"a": ([0, 1, 2], [1, 0, 1])}
     line_chart_png(p, series, width=200, height=120)
-    np.testing.assert_array_equal(_decode(p.read_bytes()), line_chart(series, width=200,
+    np.testing.assert_array_equal(decode_png(p.read_bytes()), line_chart(series, width=200,
                                                                       height=120))
 
 
@@ -236,7 +219,7 @@ def test_confusion_svg_and_png(tmp_path):
     texts = [t.text for t in root.iter(f"{SVG}text")]
     assert {"5", "1", "0", "3", "cat", "dog & co", "predicted", "true"} <= set(texts)
     confusion_matrix_png(tmp_path / "cm.png", cm, ["cat", "dog"])
-    img = _decode((tmp_path / "cm.png").read_bytes())
+    img = decode_png((tmp_path / "cm.png").read_bytes())
     np.testing.assert_array_equal(img, confusion_matrix_image(cm, ["cat", "dog"]))
 
 
