@@ -176,12 +176,26 @@ class Hardtanh(Function):
 
 
 class LeakyReLU(Function):
+    """max(a, s a) for 0 < s <= 1 (else a where a > 0, s a elsewhere); d/da = 1 or s.
+
+    Arithmetic instead of ``where``: NumPy's where branches per element, several times
+    slower on the mixed signs of activations."""
+
     def forward(self, a, slope):
-        self.mask, self.slope = a > 0, slope
-        return get_array_module(a).where(self.mask, a, a * slope).astype(a.dtype, copy=False)
+        xp = get_array_module(a)
+        self.a, self.slope = a, slope
+        out = xp.multiply(a, a.dtype.type(slope), out=xp.empty_like(a))
+        if 0.0 < slope <= 1.0:
+            return xp.maximum(a, out, out=out)
+        xp.copyto(out, a, where=a > 0)  # unusual slopes: the plain definition
+        return out
 
     def backward(self, g):
-        return get_array_module(g).where(self.mask, g, g * self.slope)
+        d = get_array_module(g).asarray(self.a > 0, dtype=g.dtype)  # s + [a > 0] (1 - s)
+        d *= g.dtype.type(1.0 - self.slope)
+        d += g.dtype.type(self.slope)
+        d *= g
+        return d
 
 
 class ELU(Function):
