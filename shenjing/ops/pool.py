@@ -177,7 +177,7 @@ class MaxPool(_MaxBackward, Function):
         # dL/dx at tile offset t = dL/dy where the max sat at offset t, else 0
         xp = get_array_module(g)
         a, (kh, kw) = self.arg, self.k
-        g = g.reshape(a.shape)
+        g = xp.ascontiguousarray(g).reshape(a.shape)  # read kh*kw times: one copy pays
         gx = xp.empty(self.shape4, g.dtype)
         g6 = gx.reshape(a.shape[0], a.shape[1], a.shape[2], kh, a.shape[3], kw)
         hit = xp.empty(a.shape, dtype=bool)
