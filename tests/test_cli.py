@@ -197,3 +197,28 @@ def test_default_run_reaches_97_percent(tmp_path, capsys):
     assert acc >= 0.97, out
     assert "epoch 15/15: train loss" in out and "val loss" in out
     print(f"default run: {acc:.4f} in {secs:.1f}s")
+
+
+def test_image_folder_with_a_corrupt_file_trains_and_reports_it(tmp_path, capsys):
+    """A folder of images with one corrupt file: training goes on; the file is named."""
+    pytest.importorskip("PIL")
+    import warnings
+
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    root = tmp_path / "pets"
+    for k, name in enumerate(["cat", "dog"]):
+        (root / name).mkdir(parents=True)
+        for i in range(12):
+            img = (rng.random((10, 10, 3)) * 80 + 150 * k).astype(np.uint8)
+            Image.fromarray(img).save(root / name / f"{i}.png")
+    (root / "dog" / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n not an image")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        status = main(["train", "--data", str(root), "--model", "mlp", "--epochs", "1",
+                       "--image-size", "8", "--quiet", "--out", str(tmp_path / "run")])
+    assert status == 0
+    said = capsys.readouterr().out + " ".join(str(w.message) for w in caught)
+    assert "broken.png" in said
+    assert (tmp_path / "run" / "metrics.csv").exists()

@@ -127,8 +127,9 @@ def _named(name: str, seed: int, val_fraction: float, root: str | None, download
 def _image_folder(path: Path, seed: int, val_fraction: float, test_fraction: float,
                   size: int) -> Data:
     try:
-        from ..datasets import ImageFolder  # noqa: PLC0415
-        ds = ImageFolder(str(path))
+        from ..datasets import ImageFolder, transforms  # noqa: PLC0415
+        ds = ImageFolder(str(path), transform=transforms.Resize((size, size)),
+                         check_files=True)  # unreadable files are reported and dropped
         classes = [str(c) for c in ds.classes]
     except ImportError:  # the datasets module without ImageFolder: walk the tree with Pillow
         ds, classes = _walk_folder(path)
