@@ -35,8 +35,9 @@ from ..utils.progress import ProgressBar
 from .checkpoint import load_checkpoint, save_checkpoint, save_weights
 from .evaluate import close_writer, confusion_matrix, evaluate_arrays, log_scalars, \
     open_writer, write_artifacts, write_summary
-from .runs import DEFAULT_ROOT, new_run_dir, read_config, read_metrics, resolve_run, \
-    write_config, write_metrics
+from ..serialization import CheckpointError
+from .runs import DEFAULT_ROOT, RunNotFoundError, new_run_dir, read_config, read_metrics, \
+    resolve_run, write_config, write_metrics
 
 __all__ = ["add_arguments", "run", "fit", "resolve_config", "build_model", "DEFAULTS"]
 
@@ -304,10 +305,9 @@ def _main_then_share(dist: Any, fn: Callable[[], Any]) -> Any:
         try:
             box[0] = (True, fn())
         except Exception as e:  # noqa: BLE001 - handed to every rank, raised there
-            try:
-                pickle.loads(pickle.dumps(e))
-            except Exception:  # noqa: BLE001 - an exception that cannot travel
-                e = RuntimeError(f"{type(e).__name__}: {e}")
+            if type(e).__module__ != "builtins" and not isinstance(e, (CheckpointError,
+                                                                       RunNotFoundError)):
+                e = RuntimeError(f"{type(e).__name__}: {e}")  # only plain types travel
             box[0] = (False, e)
     broadcast_object_list(box, src=0)
     ok, value = box[0]

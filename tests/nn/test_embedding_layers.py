@@ -27,6 +27,7 @@ def _run(sj_mod, th_mod, *args):
     gs = gs.to_dense() if gs.is_sparse else gs
     gt = gt.to_dense() if gt.is_sparse else gt
     np.testing.assert_allclose(gs.numpy(), gt.numpy(), rtol=1e-5, atol=1e-6)
+    return outs[0]
 
 
 def test_embedding_init_and_padding_row():
@@ -103,4 +104,5 @@ def test_embedding_bag_per_sample_weights_module():
     t = torch.nn.EmbeddingBag(6, 3, mode="sum")
     _copy(e, t)
     p = rand(2, 3, seed=4)
-    _run(e, t, np.array([[1, 2, 5], [5, 0, 3]]), None, p)
+    out = _run(e, t, np.array([[1, 2, 5], [5, 0, 3]]), None, p)
+    assert tuple(out.shape) == (2, 3)

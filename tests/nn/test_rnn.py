@@ -82,6 +82,7 @@ def _run_both(tm, sm, kind, x, states, packed=None):
     tparams = dict(tm.named_parameters())
     for name, p in sm.named_parameters():
         _close(p.grad, tparams[name].grad, f"grad of {name}")
+    return len(tparams)  # parameters compared (each _close asserts)
 
 
 # every kind x layers x direction; (batch_first, bias, initial states) pairwise covered
@@ -98,7 +99,7 @@ def test_layer_parity(kind, layers, bidir, batch_first, bias, with_states):
     d = 2 if bidir else 1
     hout = P if kind == "lstm_proj" else H
     states = _states(kind, (layers * d, N, hout), (layers * d, N, H)) if with_states else ()
-    _run_both(tm, sm, kind, x, states)
+    assert _run_both(tm, sm, kind, x, states) == len(dict(sm.named_parameters()))
 
 
 @pytest.mark.parametrize("kind", list(KINDS))
@@ -110,7 +111,7 @@ def test_unbatched(kind, with_states, batch_first, bidir):
     d = 2 if bidir else 1
     hout = P if kind == "lstm_proj" else H
     states = _states(kind, (2 * d, hout), (2 * d, H)) if with_states else ()
-    _run_both(tm, sm, kind, x, states)
+    assert _run_both(tm, sm, kind, x, states) == len(dict(sm.named_parameters()))
 
 
 @pytest.mark.parametrize("kind", list(KINDS))
@@ -126,7 +127,8 @@ def test_packed(kind, enforce, lengths, bidir, batch_first, with_states):
     d = 2 if bidir else 1
     hout = P if kind == "lstm_proj" else H
     states = _states(kind, (2 * d, N, hout), (2 * d, N, H)) if with_states else ()
-    _run_both(tm, sm, kind, x, states, packed=(lengths, enforce))
+    assert _run_both(tm, sm, kind, x, states, packed=(lengths, enforce)) == \
+        len(dict(sm.named_parameters()))
 
 
 def test_float32_default_init_shapes_and_parity():
@@ -225,6 +227,7 @@ def test_cell_parity(kind, bias, with_state, batched):
     tp = dict(tm.named_parameters())
     for name, p in sm.named_parameters():
         _close(p.grad, tp[name].grad, f"grad of {name}")
+    assert sorted(tp) == sorted(dict(sm.named_parameters()))  # every parameter compared
 
 
 # ----------------------------------------------------------------------------- errors
