@@ -296,7 +296,6 @@ def _main_then_share(dist: Any, fn: Callable[[], Any]) -> Any:
     """
     if not dist.enabled:
         return fn()
-    import pickle  # noqa: PLC0415
 
     from ..distributed import broadcast_object_list  # noqa: PLC0415
 
@@ -357,7 +356,7 @@ def fit(cfg: dict[str, Any], run_dir: Path, resume: bool = False, quiet: bool = 
     if dist.rank:  # each rank its own dropout stream (rank 0's stays the one-process one)
         sjrandom.manual_seed(cfg["seed"] + 100_003 * dist.rank)
     dev = Device(cfg["device"] or "cpu")
-    (xtr, ytr), (xva, yva), (xte, yte) = data.train, data.val, data.test
+    (xtr, ytr), (xva, yva), (xte, _) = data.train, data.val, data.test
     if cfg["limit"]:
         xtr, ytr = xtr[:cfg["limit"]], ytr[:cfg["limit"]]
     train_ds = TensorDataset(from_numpy(xtr), from_numpy(ytr))

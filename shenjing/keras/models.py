@@ -195,7 +195,7 @@ class Model(Trainer, Layer):
                 show_trainable: bool = False, layer_range: Any = None) -> None:
         """Print Keras's table: Layer (type), Output Shape, Param #, then the totals."""
         if not self.built or (not self._graph_outputs and not self._sublayers()):
-            raise ValueError(f"This model has not yet been built. Build the model first by "
+            raise ValueError("This model has not yet been built. Build the model first by "
                              "calling `build()` or by calling the model on a batch of data.")
         text = summary_text(self, line_length)
         (print_fn or print)(text)
@@ -415,8 +415,6 @@ def model_from_config(config: dict, custom_objects: dict | None = None) -> Model
 
 def clone_model(model: Model) -> Model:
     """A new model of the same architecture with fresh weights."""
-    from .layers.base import clear_session  # noqa: F401,PLC0415
-
     cfg = {"class_name": _class_name(model), "config": model.get_config()}
     return model_from_config(cfg)
 

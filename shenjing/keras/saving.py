@@ -9,11 +9,12 @@ from __future__ import annotations
 import io
 import json
 import os
-import tempfile
 import zipfile
 from typing import Any
 
 import numpy as np
+
+from ..utils.atomic import atomic_write
 
 __all__ = ["save_model", "load_model", "save_weights", "load_weights",
            "register_keras_serializable"]
@@ -63,18 +64,7 @@ def _assign_weights(model: Any, data: Any, skip_mismatch: bool = False) -> None:
 def _atomic_write(path: str, data: bytes, overwrite: bool) -> None:
     if not overwrite and os.path.exists(path):
         raise FileExistsError(f"{path} exists and overwrite=False")
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_write(path, data)
 
 
 def _compile_config(model: Any) -> dict | None:

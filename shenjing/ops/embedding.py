@@ -104,6 +104,19 @@ def renorm_rows_(weight: Tensor, idx: Any, max_norm: float, norm_type: float) ->
         w[r] *= (max_norm / (norms[big] + 1e-7)).astype(w.dtype)[:, None]
 
 
+def _prepare_rows(op: str, weight: Tensor, idx: Any, padding_idx: Any, max_norm: Any,
+                  norm_type: float) -> Any:
+    """Shared by embedding and embedding_bag: check the indices, resolve padding_idx and
+    renormalise the looked-up rows in place when ``max_norm`` is given."""
+    num = weight.shape[0]
+    _check_range(op, idx, num)
+    pad = _padding(op, padding_idx, num)
+    if max_norm is not None:
+        with no_grad():
+            renorm_rows_(weight, idx, max_norm, norm_type)
+    return pad
+
+
 def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
               max_norm: float | None = None, norm_type: float = 2.0,
               scale_grad_by_freq: bool = False, sparse: bool = False, *,
@@ -121,12 +134,7 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
     """
     _check_weight(_op, weight)
     idx = _indices(_op, input)
-    num = weight.shape[0]
-    _check_range(_op, idx, num)
-    pad = _padding(_op, padding_idx, num)
-    if max_norm is not None:
-        with no_grad():
-            renorm_rows_(weight, idx, max_norm, norm_type)
+    pad = _prepare_rows(_op, weight, idx, padding_idx, max_norm, norm_type)
     return Embedding.apply(weight, idx=idx, padding_idx=pad, scale_by_freq=scale_grad_by_freq,
                            sparse=sparse)
 
@@ -260,12 +268,7 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
             f"embedding_bag: expected per_sample_weights of shape {tuple(input.shape)} (like "
             f"input), got {tuple(per_sample_weights.shape)}")
     idx, bag, starts, nb = _bags(input, offsets, include_last_offset)
-    num = weight.shape[0]
-    _check_range(_op, idx, num)
-    pad = _padding(_op, padding_idx, num)
-    if max_norm is not None:
-        with no_grad():
-            renorm_rows_(weight, idx, max_norm, norm_type)
+    pad = _prepare_rows(_op, weight, idx, padding_idx, max_norm, norm_type)
     attrs = dict(idx=idx, bag=bag, starts=starts, nbags=nb, mode=mode, padding_idx=pad,
                  scale_by_freq=scale_grad_by_freq, sparse=sparse)
     if per_sample_weights is None:

@@ -6,7 +6,6 @@ written into the test's folder.
 """
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -15,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _mpi import MPIEXEC, needs_mpi
 
 import shenjing as sj
 from shenjing.cli import train
@@ -22,21 +22,6 @@ from shenjing.cli.checkpoint import load_checkpoint
 from shenjing.distributed import DistributedSampler, helpers
 
 ROOT = Path(__file__).resolve().parents[2]
-BIN = os.path.dirname(sys.executable)
-MPIEXEC = (os.path.join(BIN, "mpiexec") if os.path.exists(os.path.join(BIN, "mpiexec"))
-           else shutil.which("mpiexec"))
-
-
-def _have_mpi4py() -> bool:
-    try:
-        import mpi4py  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-needs_mpi = pytest.mark.skipif(MPIEXEC is None or not _have_mpi4py(),
-                               reason="needs mpiexec and mpi4py (pip install mpi4py mpich)")
 CLI = [sys.executable, "-m", "shenjing.cli.main", "train"]
 SMALL = ["--limit", "256", "--batch-size", "32", "--quiet"]
 

@@ -1,28 +1,17 @@
 """The Keras face's fit runs data-parallel under mpiexec with no change to the program."""
 import os
-import shutil
 import subprocess
 import sys
 
 import numpy as np
-import pytest
+from _mpi import MPIEXEC, needs_mpi
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-BIN = os.path.dirname(sys.executable)
-MPIEXEC = os.path.join(BIN, "mpiexec") if os.path.exists(os.path.join(BIN, "mpiexec")) \
-    else shutil.which("mpiexec")
 WORKER = os.path.join(HERE, "keras_worker.py")
 
 
-def _mpi4py() -> bool:
-    try:
-        import mpi4py  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
-
-@pytest.mark.skipif(MPIEXEC is None or not _mpi4py(), reason="needs mpiexec and mpi4py")
+@needs_mpi
 def test_keras_fit_on_two_ranks_equals_one_rank_with_the_double_batch(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PMI_", "PMIX_"))}
     env.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")

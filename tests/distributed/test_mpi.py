@@ -4,31 +4,17 @@ Each test launches tests/distributed/mpi_worker.py with two ranks (about a secon
 they are skipped when mpiexec or mpi4py is missing.
 """
 import os
-import shutil
 import subprocess
 import sys
 import time
 
 import numpy as np
 import pytest
+from _mpi import MPIEXEC, needs_mpi
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-BIN = os.path.dirname(sys.executable)
-MPIEXEC = (os.path.join(BIN, "mpiexec") if os.path.exists(os.path.join(BIN, "mpiexec"))
-           else shutil.which("mpiexec"))
-
-
-def _have_mpi4py() -> bool:
-    try:
-        import mpi4py  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-pytestmark = pytest.mark.skipif(MPIEXEC is None or not _have_mpi4py(),
-                                reason="needs mpiexec and mpi4py (pip install mpi4py mpich)")
+pytestmark = needs_mpi
 
 
 def mpirun(scenario: str, out_dir, timeout: float = 60, env: dict | None = None,

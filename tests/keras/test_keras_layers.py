@@ -1,7 +1,6 @@
 """Keras layers: weight layouts, outputs vs the PyTorch face / PyTorch / Keras 3, masks, errors."""
 from __future__ import annotations
 
-import os
 
 import numpy as np
 import pytest
@@ -9,7 +8,6 @@ import torch
 
 import shenjing
 from shenjing import keras
-from shenjing.nn import functional as F
 
 L = keras.layers
 
@@ -17,15 +15,6 @@ L = keras.layers
 def rand(*shape: int, seed: int = 0) -> np.ndarray:
     return np.random.default_rng(seed).uniform(-1, 1, shape).astype(np.float32)
 
-
-@pytest.fixture(scope="module")
-def K():
-    """Keras 3 on its torch backend, as an oracle (skipped where it is not installed)."""
-    os.environ.setdefault("KERAS_BACKEND", "torch")
-    k = pytest.importorskip("keras")
-    if k.backend.backend() != "torch":
-        pytest.skip("keras oracle needs the torch backend")
-    return k
 
 
 def to_np(t) -> np.ndarray:

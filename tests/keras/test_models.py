@@ -18,14 +18,6 @@ def rand(*shape: int, seed: int = 0) -> np.ndarray:
     return np.random.default_rng(seed).uniform(-1, 1, shape).astype(np.float32)
 
 
-@pytest.fixture(scope="module")
-def K():
-    os.environ.setdefault("KERAS_BACKEND", "torch")
-    k = pytest.importorskip("keras")
-    if k.backend.backend() != "torch":
-        pytest.skip("keras oracle needs the torch backend")
-    return k
-
 
 def cnn(k):
     return k.Sequential([k.Input((8, 8, 3)), k.layers.Conv2D(4, 3, activation="relu"),

@@ -15,14 +15,6 @@ def rand(*shape: int, seed: int = 0) -> np.ndarray:
     return np.random.default_rng(seed).uniform(-1, 1, shape).astype(np.float32)
 
 
-@pytest.fixture(scope="module")
-def K():
-    os.environ.setdefault("KERAS_BACKEND", "torch")
-    k = pytest.importorskip("keras")
-    if k.backend.backend() != "torch":
-        pytest.skip("keras oracle needs the torch backend")
-    return k
-
 
 class Recorder(keras.callbacks.Callback):
     """Writes down every hook call, in order."""

@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 import zipfile
 from collections import Counter
 from pathlib import Path
@@ -27,6 +26,7 @@ import numpy as np
 
 from ...datasets import IMDB
 from ...datasets._download import DatasetError
+from ...utils.atomic import atomic_open, atomic_write
 from ._common import cache_path, torchvision_root
 
 __all__ = ["load_data", "get_word_index", "tokenize"]
@@ -70,14 +70,8 @@ def _build(dest: Path) -> None:
     arrays["y_train"] = np.asarray(train.targets, np.int64)
     arrays["y_test"] = np.asarray(test.targets, np.int64)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".npz", dir=dest.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-        os.replace(tmp, dest)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    with atomic_open(dest, "wb", suffix=".npz", fsync=False) as f:
+        np.savez(f, **arrays)
 
 
 def _read(dest: Path) -> dict[str, np.ndarray]:
@@ -180,12 +174,5 @@ def get_word_index(path: str | os.PathLike = "imdb_word_index.json") -> dict[str
     index = {w: r for r, w in enumerate(words, 1)}
     dest = cache_path(path)
     if not dest.is_file():
-        fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", dir=dest.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(index, f)
-            os.replace(tmp, dest)
-        finally:
-            if os.path.exists(tmp):
-                os.remove(tmp)
+        atomic_write(dest, json.dumps(index), fsync=False)
     return index

@@ -221,6 +221,20 @@ class Layer(Module):
         self._call_has_mask = "mask" in sig
 
     # ------------------------------------------------------------------ weights
+    def _set_kernel_options(self, activation: Any, use_bias: bool, kernel_initializer: Any,
+                            bias_initializer: Any, kernel_regularizer: Any,
+                            bias_regularizer: Any, kernel_constraint: Any,
+                            bias_constraint: Any) -> None:
+        """The options every kernel-and-bias layer (Dense, Conv*) resolves the same way."""
+        self.activation = get_component("activations", activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = get_component("initializers", kernel_initializer)
+        self.bias_initializer = get_component("initializers", bias_initializer)
+        self.kernel_regularizer = get_component("regularizers", kernel_regularizer)
+        self.bias_regularizer = get_component("regularizers", bias_regularizer)
+        self.kernel_constraint = get_component("constraints", kernel_constraint)
+        self.bias_constraint = get_component("constraints", bias_constraint)
+
     def add_weight(self, shape: Sequence[int] = (), initializer: Any = "glorot_uniform",
                    dtype: Any = None, trainable: bool = True, regularizer: Any = None,
                    constraint: Any = None, name: str | None = None, **kwargs: Any) -> Parameter:

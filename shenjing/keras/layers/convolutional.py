@@ -14,7 +14,7 @@ import numpy as np
 
 from ...autograd import Tensor
 from ...nn import functional as F
-from .base import InputSpec, Layer, _identity, get_component, serialize_obj, weight_configs
+from .base import InputSpec, Layer, _identity, serialize_obj, weight_configs
 
 __all__ = ["Conv1D", "Conv2D", "Conv2DTranspose", "MaxPooling2D", "AveragePooling2D",
            "GlobalAveragePooling2D", "GlobalMaxPooling2D"]
@@ -94,14 +94,9 @@ class _Conv(Layer):
                              f"padding={padding}")
         self.data_format = _data_format(data_format)
         self.groups = int(groups)
-        self.activation = get_component("activations", activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = get_component("initializers", kernel_initializer)
-        self.bias_initializer = get_component("initializers", bias_initializer)
-        self.kernel_regularizer = get_component("regularizers", kernel_regularizer)
-        self.bias_regularizer = get_component("regularizers", bias_regularizer)
-        self.kernel_constraint = get_component("constraints", kernel_constraint)
-        self.bias_constraint = get_component("constraints", bias_constraint)
+        self._set_kernel_options(activation, use_bias, kernel_initializer, bias_initializer,
+                                 kernel_regularizer, bias_regularizer, kernel_constraint,
+                                 bias_constraint)
         self.input_spec = InputSpec(ndim=r + 2)
 
     def _channel_axis(self) -> int:

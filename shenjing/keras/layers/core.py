@@ -86,14 +86,9 @@ class Dense(Layer):
             raise ValueError("Received an invalid value for `units`, expected a positive "
                              f"integer. Received: units={units}")
         self.units = int(units)
-        self.activation = get_component("activations", activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = get_component("initializers", kernel_initializer)
-        self.bias_initializer = get_component("initializers", bias_initializer)
-        self.kernel_regularizer = get_component("regularizers", kernel_regularizer)
-        self.bias_regularizer = get_component("regularizers", bias_regularizer)
-        self.kernel_constraint = get_component("constraints", kernel_constraint)
-        self.bias_constraint = get_component("constraints", bias_constraint)
+        self._set_kernel_options(activation, use_bias, kernel_initializer, bias_initializer,
+                                 kernel_regularizer, bias_regularizer, kernel_constraint,
+                                 bias_constraint)
         self._identity = self.activation is _identity
         self.input_spec = InputSpec(min_ndim=2)
 
