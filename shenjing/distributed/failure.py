@@ -19,6 +19,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 import traceback
 from typing import Any
 
@@ -41,13 +42,35 @@ def _touch(name: str) -> None:
 def abort(message: str, code: int = 1) -> None:
     """Print ``shenjing.distributed: <message>`` to stderr and end every rank of the job."""
     _touch("aborted")
-    sys.stderr.write(f"shenjing.distributed: {message}\n")
-    sys.stderr.flush()
-    sys.stdout.flush()
+    _say(f"shenjing.distributed: {message}\n")
     g = _S["group"]
     if g is not None and g.comm is not None:
         g.comm.Abort(code)
     os._exit(code)
+
+
+def _say(text: str) -> None:
+    """Write to the launcher's stderr itself where it is on this host, else to ours.
+
+    Abort makes the launcher end every process at once; what sits in its forwarding pipes
+    from the ranks can be dropped on the way, so the one line that says why must not
+    travel through them. Without a local launcher, ours is flushed and given a moment.
+    """
+    sys.stdout.flush()
+    fd = _launcher_stderr()
+    if fd is not None:
+        try:
+            data = text.encode("utf-8", "replace")
+            while data:
+                data = data[os.write(fd, data):]
+            return
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+    sys.stderr.write(text)
+    sys.stderr.flush()
+    time.sleep(0.5)
 
 
 def _excepthook(etype: type, value: BaseException, tb: Any) -> None:
