@@ -1,12 +1,13 @@
-"""Shared helpers for ops: turning operands into tensors and PyTorch's type promotion."""
+"""Shared helpers for ops: turning operands into tensors, PyTorch's type promotion, and
+element-wise kernels split over the intra-op threads."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
 from ..autograd.tensor import Tensor
-from ..backend import dtypes, get_array_module
+from ..backend import dtypes, get_array_module, threads
 
 _CAT = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
 
@@ -88,3 +89,18 @@ def check_broadcast(op: str, a: Any, b: Any) -> None:
 def require_float(op: str, t: Tensor) -> None:
     if t._data.dtype.kind not in "fc":
         raise RuntimeError(f"{op}: expected a floating point tensor, got {t.dtype}")
+
+
+def elementwise(fn: Callable[..., Any], out: Any, *arrays: Any) -> Any:
+    """``fn(out, *arrays)`` for an element-wise kernel writing into ``out``; when every array
+    is a C-contiguous NumPy array of out's size, large ones are cut into flat slices that
+    run on the intra-op threads. Returns ``out``."""
+    every = (out,) + arrays
+    if all(type(a) is np.ndarray and a.flags.c_contiguous and a.size == out.size
+           for a in every):
+        flat = [a.reshape(-1) for a in every]
+        threads.parallel_range(lambda lo, hi: fn(*[f[lo:hi] for f in flat]), out.size,
+                               sum(a.nbytes for a in every))
+    else:
+        fn(out, *arrays)
+    return out

@@ -15,6 +15,7 @@ import numpy as np
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor, _check_dim
 from ..backend import dtypes, get_array_module
+from ._util import elementwise
 
 
 def _float(op: str, x: Tensor) -> None:
@@ -160,10 +161,13 @@ class Softsign(Function):
 class ReLU(Function):
     def forward(self, a):
         self.a = a  # the graph keeps the input alive anyway: no extra mask
-        return get_array_module(a).maximum(a, 0).astype(a.dtype, copy=False)
+        xp = get_array_module(a)
+        return elementwise(lambda o, a: xp.maximum(a, 0, out=o), xp.empty_like(a), a)
 
     def backward(self, g):
-        return g * (self.a > 0)  # relu' = [a > 0]
+        xp = get_array_module(g)  # relu' = [a > 0]
+        return elementwise(lambda o, g, a: xp.multiply(g, a > 0, out=o),
+                           xp.empty(self.a.shape, g.dtype), g, self.a)
 
 
 class Hardtanh(Function):

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
-from ..backend import get_array_module
+from ..backend import get_array_module, threads
 
 _NP_MODE = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
 _TORCH_DTYPE = {"float32": "Float", "float64": "Double", "float16": "Half"}
@@ -157,17 +157,21 @@ def _dw_grads(g: Any, win: Any, w: Any, geo: _Geo, need_x: bool, need_w: bool) -
 # The batch is cut into a few chunks so the 9x-sized cols stay cache-sized and never live
 # beyond one chunk; backward rebuilds them from the input (which the graph keeps anyway).
 _CHUNK_BYTES = 1 << 23
+_PAR_BYTES = 1 << 18  # less cols than this in all: one thread (the hand-off would cost more)
 
 
 def _chunks(n: int, per_sample: int) -> list:
-    """Balanced [n0, n1) ranges over the batch with at most _CHUNK_BYTES of cols each."""
-    k = min(n, max(1, -(-per_sample * n // _CHUNK_BYTES)))
+    """Balanced [n0, n1) ranges over the batch with at most _CHUNK_BYTES of cols each, as
+    many as a multiple of the intra-op threads (which take them in turn) when it pays."""
     if n == 0:
         return []
+    k = max(1, -(-per_sample * n // _CHUNK_BYTES))
+    w = threads.workers() if per_sample * n >= _PAR_BYTES else 1
+    k = min(n, -(-k // w) * w)
     if k <= 1:
         return [(0, n)]
-    step = -(-n // k)
-    return [(i, min(i + step, n)) for i in range(0, n, step)]
+    bounds = [n * i // k for i in range(k + 1)]
+    return [(bounds[i], bounds[i + 1]) for i in range(k)]
 
 
 def _buffer_cm(x: Any, geo: _Geo, mode: str) -> Any:
@@ -198,14 +202,16 @@ def _wmat(w: Any, groups: int) -> Any:
 
 
 def _conv_fwd(x: Any, w: Any, geo: _Geo, groups: int, mode: str, b: Any = None) -> Any:
-    """y (N, OC, OH, OW) = conv(x, w) + b, chunk by chunk: Y' = W cols, one GEMM per group."""
+    """y (N, OC, OH, OW) = conv(x, w) + b, chunk by chunk (chunks on the intra-op threads):
+    Y' = W cols, one GEMM per group."""
     xp = get_array_module(x)
     n, c = x.shape[:2]
     oc = w.shape[0]
     y = xp.empty((n, oc, geo.oh, geo.ow), x.dtype)
     wm = _wmat(w, groups)
-    per = c * geo.kh * geo.kw * geo.oh * geo.wv * x.dtype.itemsize
-    for n0, n1 in _chunks(n, per):
+
+    def chunk(r: tuple) -> None:
+        n0, n1 = r
         cols = _cols(x[n0:n1], geo, mode)
         out = wm[0] @ cols if groups == 1 else \
             wm @ cols.reshape(groups, cols.shape[0] // groups, -1)
@@ -214,7 +220,17 @@ def _conv_fwd(x: Any, w: Any, geo: _Geo, groups: int, mode: str, b: Any = None) 
             y[n0:n1] = out
         else:
             xp.add(out, b[:, None, None], out=y[n0:n1])
+
+    per = c * geo.kh * geo.kw * geo.oh * geo.wv * x.dtype.itemsize
+    _run(chunk, _chunks(n, per), xp)
     return y
+
+
+def _run(fn: Any, chunks: list, xp: Any) -> list:
+    """fn over the chunks: on the intra-op threads for NumPy, in order on a GPU."""
+    if xp is np:
+        return threads.parallel_map(fn, chunks)
+    return [fn(r) for r in chunks]
 
 
 def _conv_bwd(g: Any, x: Any, w: Any, geo: _Geo, groups: int, mode: str, c: int,
@@ -226,7 +242,7 @@ def _conv_bwd(g: Any, x: Any, w: Any, geo: _Geo, groups: int, mode: str, c: int,
     n, oc = g.shape[:2]
     k, l_ = geo.kh * geo.kw, geo.oh * geo.wv
     wm = _wmat(w, groups)
-    gw = xp.zeros(wm.shape, g.dtype) if need_w else None
+    gw = None
     # stride 1: dX = conv(dY, W^T flipped) beats GEMM + col2im unless its GEMM has too few
     # rows (c small next to oc; measured) or the input is much larger than the output (a
     # transposed conv from a 1x1 input would do (h w)/(oh ow) times the work)
@@ -241,7 +257,9 @@ def _conv_bwd(g: Any, x: Any, w: Any, geo: _Geo, groups: int, mode: str, c: int,
     if not (need_x or need_w):
         return gx, None
     wt = wm.transpose(0, 2, 1) if need_x else None
-    for n0, n1 in _chunks(n, c * k * l_ * g.dtype.itemsize):
+
+    def chunk(r: tuple) -> Any:
+        n0, n1 = r
         m = n1 - n0
         gt = g[n0:n1].transpose(1, 0, 2, 3)  # dY' (OC, m, OH, WV), junk columns zero
         if geo.wv == geo.ow:
@@ -252,9 +270,10 @@ def _conv_bwd(g: Any, x: Any, w: Any, geo: _Geo, groups: int, mode: str, c: int,
             wide[..., geo.ow:] = 0
             gt = wide
         gt = gt.reshape(groups, oc // groups, m * l_)
-        if need_w:  # dW[g] += dY'[g] cols[g]^T
+        part = None
+        if need_w:  # this chunk's share of dW[g] = sum dY'[g] cols[g]^T
             cols = _cols(x[n0:n1], geo, mode).reshape(groups, -1, m * l_)
-            gw += gt @ cols.transpose(0, 2, 1)
+            part = gt @ cols.transpose(0, 2, 1)
             del cols
         if need_x:  # dX = unpad(col2im(W^T dY'))
             dcols = (wt[0] @ gt[0]) if groups == 1 else wt @ gt
@@ -265,6 +284,13 @@ def _conv_bwd(g: Any, x: Any, w: Any, geo: _Geo, groups: int, mode: str, c: int,
                 gx[n0:n1] = buf[:, :, pt:pt + geo.h, pl:pl + geo.w].transpose(1, 0, 2, 3)
             else:
                 gx[n0:n1] = _unbuffer(buf.transpose(1, 0, 2, 3), geo, mode)
+        return part
+
+    parts = _run(chunk, _chunks(n, c * k * l_ * g.dtype.itemsize), xp)
+    if need_w:
+        gw = parts[0] if parts else xp.zeros(wm.shape, g.dtype)
+        for p in parts[1:]:
+            gw += p
     return gx, (gw.reshape(w.shape) if need_w else None)
 
 

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+import numpy as np
+
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
-from ..backend import get_array_module
+from ..backend import get_array_module, threads
 
 
 def _norm_backward(g: Any, xhat: Any, invstd: Any, axes: tuple, n: int) -> Any:
@@ -27,72 +29,103 @@ class BatchNorm(Function):
 
     Training normalises with the batch's biased variance; eval with the running stats, where
     the op is affine: dx = g w invstd. Saves x (alive anyway as a graph input), mean and
-    invstd, and rebuilds xhat in backward rather than holding a second activation.
+    invstd, and rebuilds xhat in backward rather than holding a second activation. Channels
+    are independent, so large inputs are split by channel over the intra-op threads.
     """
 
     def forward(self, x, *wb, has_weight, has_bias, mean, var, eps, training, stats):
         xp = get_array_module(x)
         axes = (0,) + tuple(range(2, x.ndim))
         shape = (1, -1) + (1,) * (x.ndim - 2)
-        w = wb[0] if has_weight else None
-        b = wb[-1] if has_bias else None
+        w = wb[0].reshape(shape) if has_weight else None
+        b = wb[-1].reshape(shape) if has_bias else None
+        y = xp.empty_like(x)
         if training:
-            mu = x.mean(axis=axes, keepdims=True)
-            xc = x - mu
-            v = (xc * xc).mean(axis=axes, keepdims=True)
-            stats["mean"], stats["var"] = mu.reshape(-1), v.reshape(-1)
-            invstd = 1 / xp.sqrt(v + eps)
-            # y = xhat w + b = (x - mean) (invstd w) + b
-            y = xc * (invstd * w.reshape(shape) if w is not None else invstd)
-            if b is not None:
-                y += b.reshape(shape)
-        else:  # affine in x: y = x scale + (b - mean scale), scale = invstd w
+            mu = xp.empty((1, x.shape[1]) + (1,) * (x.ndim - 2), x.dtype)
+            v, invstd = xp.empty_like(mu), xp.empty_like(mu)
+        else:
             mu = mean.reshape(shape)
             invstd = 1 / xp.sqrt(var.reshape(shape) + eps)
-            scale = invstd * w.reshape(shape) if w is not None else invstd
-            shift = -mu * scale
+
+        def part(c0: int, c1: int) -> None:
+            c = slice(c0, c1)
+            xs, ys = x[:, c], y[:, c]
+            ws = w[:, c] if w is not None else None
+            if training:
+                m = xs.mean(axis=axes, keepdims=True)
+                xc = xs - m
+                vs = (xc * xc).mean(axis=axes, keepdims=True)
+                inv = 1 / xp.sqrt(vs + eps)
+                mu[:, c], v[:, c], invstd[:, c] = m, vs, inv
+                # y = xhat w + b = (x - mean) (invstd w) + b
+                xp.multiply(xc, inv * ws if ws is not None else inv, out=ys)
+            else:  # affine in x: y = x scale + (b - mean scale), scale = invstd w
+                scale = invstd[:, c] * ws if ws is not None else invstd[:, c]
+                xp.multiply(xs, scale, out=ys)
+                ys -= mu[:, c] * scale
             if b is not None:
-                shift = shift + b.reshape(shape)
-            y = x * scale
-            y += shift
+                ys += b[:, c]
+
+        _over_channels(part, xp, x, 2 * x.nbytes)
+        if training:
+            stats["mean"], stats["var"] = mu.reshape(-1), v.reshape(-1)
         self.x, self.mu, self.invstd, self.axes, self.training = x, mu, invstd, axes, training
         self.w, self.shape, self.has_w, self.has_b = w, shape, has_weight, has_bias
-        return y.astype(x.dtype, copy=False)
+        return y
 
     def backward(self, g):
         nig = self.needs_input_grad
-        axes, invstd = self.axes, self.invstd
+        xp = get_array_module(g)
+        axes, invstd, x, w = self.axes, self.invstd, self.x, self.w
+        need_x = nig[0]
         need_w = self.has_w and nig[1]
-        xhat = None
-        if need_w or (nig[0] and self.training):  # xhat = (x - mean) invstd, rebuilt
-            xhat = self.x - self.mu
-            xhat *= invstd
-        sg = sgx = None
-        gx = None
-        if nig[0]:
-            scale = invstd * self.w.reshape(self.shape) if self.w is not None else invstd
-            if self.training:
-                # dx = w invstd (g - mean(g) - xhat mean(g xhat)), means over the batch axes
-                n = g.size // g.shape[1]
-                sg = g.sum(axis=axes, keepdims=True)
-                sgx = (g * xhat).sum(axis=axes, keepdims=True)
-                gx = g - sg / n
-                gx -= xhat * (sgx / n)
-                gx *= scale
-            else:
-                gx = g * scale
+        need_b = self.has_b and nig[-1]
+        gx = xp.empty_like(g) if need_x else None
+        gw = xp.empty(x.shape[1], g.dtype) if need_w else None
+        gb = xp.empty(x.shape[1], g.dtype) if need_b else None
+        n = g.size // max(g.shape[1], 1)
+
+        def part(c0: int, c1: int) -> None:
+            c = slice(c0, c1)
+            gs, inv = g[:, c], invstd[:, c]
+            xhat = None
+            if need_w or (need_x and self.training):  # xhat = (x - mean) invstd, rebuilt
+                xhat = x[:, c] - self.mu[:, c]
+                xhat *= inv
+            sg = gs.sum(axis=axes, keepdims=True) if need_b or (need_x and self.training) \
+                else None
+            sgx = (gs * xhat).sum(axis=axes, keepdims=True) if xhat is not None else None
+            if need_x:
+                scale = inv * w[:, c] if w is not None else inv
+                if self.training:
+                    # dx = w invstd (g - mean(g) - xhat mean(g xhat)), means over batch axes
+                    gxs = gx[:, c]
+                    xp.multiply(xhat, sgx / n, out=gxs)
+                    xp.subtract(gs, gxs, out=gxs)
+                    gxs -= sg / n
+                    gxs *= scale
+                else:
+                    xp.multiply(gs, scale, out=gx[:, c])
+            if need_w:  # dL/dw = sum(g xhat)
+                gw[c] = sgx.reshape(-1)
+            if need_b:  # dL/db = sum(g)
+                gb[c] = sg.reshape(-1)
+
+        _over_channels(part, xp, x, 3 * x.nbytes)
         out = [gx]
-        if self.has_w:  # dL/dw = sum(g xhat)
-            if nig[len(out)]:
-                out.append(sgx.reshape(-1) if sgx is not None else (g * xhat).sum(axis=axes))
-            else:
-                out.append(None)
-        if self.has_b:  # dL/db = sum(g)
-            if nig[len(out)]:
-                out.append(sg.reshape(-1) if sg is not None else g.sum(axis=axes))
-            else:
-                out.append(None)
+        if self.has_w:
+            out.append(gw)
+        if self.has_b:
+            out.append(gb)
         return tuple(out)
+
+
+def _over_channels(fn: Any, xp: Any, x: Any, nbytes: int) -> None:
+    """fn(c0, c1) over channel slices: on the intra-op threads for NumPy, at once on a GPU."""
+    if xp is np:
+        threads.parallel_range(fn, x.shape[1], nbytes)
+    else:
+        fn(0, x.shape[1])
 
 
 def _affine_args(weight: Tensor | None, bias: Tensor | None) -> tuple:

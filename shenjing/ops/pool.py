@@ -15,7 +15,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
-from ..backend import get_array_module
+from ..backend import get_array_module, threads
 
 # ----------------------------------------------------------------------------- geometry
 
@@ -160,6 +160,32 @@ class _MaxBackward:
 # ----------------------------------------------------------------------------- max pool
 
 
+def _over_batch(fn: Any, xp: Any, n: int, nbytes: int) -> None:
+    """fn(lo, hi) over batch slices: on the intra-op threads for NumPy, at once on a GPU."""
+    if xp is np:
+        threads.parallel_range(fn, n, nbytes)
+    else:
+        fn(0, n)
+
+
+def _window_max(vs: list, m: Any, a: Any) -> None:
+    """m = the running max over the window slices vs; a (if given) = the first offset that
+    holds it (a -= [vs[i] == m] (a - i), last offset to first: cheap int ops, no where)."""
+    xp = get_array_module(m)
+    m[...] = vs[0]
+    for v in vs[1:]:
+        xp.maximum(m, v, out=m)
+    if a is None:
+        return
+    a[...] = 0
+    hit, step = xp.empty(m.shape, dtype=bool), xp.empty_like(a)
+    for i in range(len(vs) - 1, -1, -1):
+        xp.equal(vs[i], m, out=hit)
+        xp.subtract(a, a.dtype.type(i), out=step)
+        xp.multiply(step, hit.view(np.int8), out=step)
+        a -= step
+
+
 class MaxPool(_MaxBackward, Function):
     """y = max over each window, as a running max over the kh*kw strided slices (one per
     kernel offset); saves each output's argmax as its (int8) window offset, from which
@@ -177,14 +203,19 @@ class MaxPool(_MaxBackward, Function):
         # dL/dx at tile offset t = dL/dy where the max sat at offset t, else 0
         xp = get_array_module(g)
         a, (kh, kw) = self.arg, self.k
-        g = xp.ascontiguousarray(g).reshape(a.shape)  # read kh*kw times: one copy pays
+        g = g.reshape(a.shape)
         gx = xp.empty(self.shape4, g.dtype)
         g6 = gx.reshape(a.shape[0], a.shape[1], a.shape[2], kh, a.shape[3], kw)
-        hit = xp.empty(a.shape, dtype=bool)
-        for i in range(kh):
-            for j in range(kw):
-                xp.equal(a, i * kw + j, out=hit)
-                xp.multiply(g, hit, out=g6[:, :, :, i, :, j])
+
+        def part(lo: int, hi: int) -> None:
+            gp = xp.ascontiguousarray(g[lo:hi])  # read kh*kw times: one copy pays
+            hit = xp.empty(gp.shape, dtype=bool)
+            for i in range(kh):
+                for j in range(kw):
+                    xp.equal(a[lo:hi], i * kw + j, out=hit)
+                    xp.multiply(gp, hit, out=g6[lo:hi, :, :, i, :, j])
+
+        _over_batch(part, xp, a.shape[0], gx.nbytes * 2)
         return (gx.reshape(self.inshape),)
 
     def forward(self, x, *, shape4, k, s, p, d, oh, ow, out_shape, out_idx):
@@ -196,19 +227,17 @@ class MaxPool(_MaxBackward, Function):
         ext_h, ext_w = s[0] * (oh - 1) + 1, s[1] * (ow - 1) + 1
         vs = [xpad[:, :, i * d[0]:i * d[0] + ext_h:s[0], j * d[1]:j * d[1] + ext_w:s[1]]
               for i in range(k[0]) for j in range(k[1])]
-        m = vs[0].copy()
-        for v in vs[1:]:
-            xp.maximum(m, v, out=m)
-        if not self.needs_input_grad and out_idx is None:  # no tape (inference): no argmax
+        m = xp.empty(vs[0].shape, x.dtype)
+        want_arg = bool(self.needs_input_grad) or out_idx is not None  # no tape: no argmax
+        a = xp.empty(m.shape, dtype=np.int8 if len(vs) < 128 else np.int32) if want_arg \
+            else None
+
+        def part(lo: int, hi: int) -> None:  # a slice of the batch
+            _window_max([v[lo:hi] for v in vs], m[lo:hi], None if a is None else a[lo:hi])
+
+        _over_batch(part, xp, m.shape[0], xpad.nbytes + m.nbytes)
+        if a is None:
             return m.reshape(out_shape)
-        a = xp.zeros(m.shape, dtype=np.int8 if len(vs) < 128 else np.int32)
-        hit, step = xp.empty(m.shape, dtype=bool), xp.empty_like(a)
-        for i in range(len(vs) - 1, -1, -1):  # last to first: the first tied offset wins
-            # a = i where vs[i] == m else a, as a -= [vs[i] == m] (a - i) (cheap int ops)
-            xp.equal(vs[i], m, out=hit)
-            xp.subtract(a, a.dtype.type(i), out=step)
-            xp.multiply(step, hit.view(np.int8), out=step)
-            a -= step
         pw = xpad.shape[3]
         # padded-plane position: (i sh + (a // kw) dh) pw + j sw + (a % kw) dw
         self.off = xp.asarray([(t // k[1]) * d[0] * pw + (t % k[1]) * d[1]

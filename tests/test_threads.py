@@ -1,0 +1,168 @@
+"""Intra-op threads (shenjing.backend.threads): the pool, the BLAS hold, and ops that use it.
+
+The ops' parity tests use small inputs that stay on one thread; here inputs are large enough
+to be split over the threads, and must still equal PyTorch's results and the serial ones.
+"""
+import threading
+
+import numpy as np
+import pytest
+import torch
+
+import shenjing
+from shenjing.backend import threads
+from helpers import compare, rand
+
+needs_blas_control = pytest.mark.skipif(
+    threads._blas().set is None, reason="the BLAS cannot be held to one thread here")
+
+
+@pytest.fixture
+def two_threads():
+    prev = shenjing.get_num_threads()
+    shenjing.set_num_threads(2)
+    yield
+    shenjing.set_num_threads(prev)
+
+
+@needs_blas_control
+def test_parallel_map_keeps_order_and_uses_two_threads(two_threads):
+    seen = []
+    barrier = threading.Barrier(2, timeout=10)  # passes only if two threads run at once
+
+    def fn(i):
+        if i < 2:
+            barrier.wait()
+        seen.append(threading.get_ident())
+        return i * i
+
+    assert threads.parallel_map(fn, list(range(7))) == [i * i for i in range(7)]
+    assert len(set(seen)) == 2
+
+
+@needs_blas_control
+def test_blas_held_to_one_thread_inside_and_restored_after(two_threads):
+    inside = threads.parallel_map(lambda _: threads._blas().get(), [0, 1])
+    assert inside == [1, 1]
+    assert threads._blas().get() == 2
+
+
+@needs_blas_control
+def test_an_error_in_a_part_propagates_and_restores(two_threads):
+    def fn(i):
+        if i == 3:
+            raise ValueError("part 3 failed")
+        return i
+
+    with pytest.raises(ValueError, match="part 3 failed"):
+        threads.parallel_map(fn, list(range(4)))
+    assert threads._blas().get() == 2
+    assert threads.parallel_map(lambda i: i + 1, [1, 2]) == [2, 3]  # the pool still works
+
+
+@needs_blas_control
+def test_nested_regions_run_serially(two_threads):
+    def outer(i):
+        return threads.parallel_map(lambda j: (i, j, threading.get_ident()), [0, 1])
+
+    for inner in threads.parallel_map(outer, [0, 1]):
+        assert len({t for _, _, t in inner}) == 1  # one thread did the whole inner map
+
+
+def test_one_thread_runs_everything_on_the_caller():
+    prev = shenjing.get_num_threads()
+    try:
+        shenjing.set_num_threads(1)
+        assert shenjing.get_num_threads() == 1
+        me = threading.get_ident()
+        assert threads.parallel_map(lambda _: threading.get_ident(), [0, 1, 2]) == [me] * 3
+        lo_hi = []
+        threads.parallel_range(lambda lo, hi: lo_hi.append((lo, hi)), 10, 1 << 30)
+        assert lo_hi == [(0, 10)]
+    finally:
+        shenjing.set_num_threads(prev)
+
+
+@pytest.mark.parametrize("bad", [0, -2, 1.5, True, "2"])
+def test_set_num_threads_rejects_non_positive_integers(bad):
+    with pytest.raises(ValueError, match="set_num_threads: expected a positive integer"):
+        shenjing.set_num_threads(bad)
+
+
+@needs_blas_control
+def test_parallel_range_covers_the_range_once(two_threads):
+    hits = np.zeros(101, np.int64)
+
+    def fn(lo, hi):
+        hits[lo:hi] += 1
+
+    threads.parallel_range(fn, 101, 1 << 30)
+    assert (hits == 1).all()
+
+
+# ----------------------------------------------------------------------------- ops
+@needs_blas_control
+@pytest.mark.parametrize("stride,pad,groups", [(1, 1, 1), (2, 1, 1), (1, 0, 2), (2, 2, 4)])
+def test_conv2d_split_over_threads_matches_torch(two_threads, stride, pad, groups):
+    x, w, b = rand(9, 16, 40, 38, seed=1), rand(24, 16 // groups, 3, 3, seed=2), rand(24, seed=3)
+    compare(lambda x, w, b: shenjing.nn.functional.conv2d(x, w, b, stride, pad, 1, groups),
+            lambda x, w, b: torch.nn.functional.conv2d(x, w, b, stride, pad, 1, groups),
+            x, w, b, atol=1e-4, rtol=1e-4, grad_atol=2e-3)  # dW sums 13,680 products
+
+
+@needs_blas_control
+def test_conv_transpose2d_split_over_threads_matches_torch(two_threads):
+    x, w = rand(8, 32, 24, 24, seed=4), rand(32, 16, 3, 3, seed=5)
+    compare(lambda x, w: shenjing.nn.functional.conv_transpose2d(x, w, stride=2, padding=1),
+            lambda x, w: torch.nn.functional.conv_transpose2d(x, w, stride=2, padding=1),
+            x, w, atol=1e-4, rtol=1e-4, grad_atol=2e-3)
+
+
+@needs_blas_control
+def test_threads_give_the_serial_result(two_threads):
+    x, w = rand(9, 16, 40, 38, seed=6), rand(24, 16, 3, 3, seed=7)
+
+    def run():
+        xt = shenjing.tensor(x, requires_grad=True)
+        wt = shenjing.tensor(w, requires_grad=True)
+        y = shenjing.nn.functional.max_pool2d(shenjing.nn.functional.conv2d(xt, wt, padding=1),
+                                              2)
+        (y * y).sum().backward()
+        return y.detach().numpy(), xt.grad.numpy(), wt.grad.numpy()
+
+    par = run()
+    shenjing.set_num_threads(1)
+    ser = run()
+    for a, b in zip(par, ser):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-4)
+
+
+@needs_blas_control
+@pytest.mark.parametrize("k,s,p", [(2, 2, 0), (3, 2, 1), (3, 1, 1)])
+def test_max_pool2d_split_over_threads_matches_torch(two_threads, k, s, p):
+    x = rand(16, 32, 64, 64, seed=8)  # 8 MiB: above the split threshold
+    compare(lambda x: shenjing.nn.functional.max_pool2d(x, k, s, p),
+            lambda x: torch.nn.functional.max_pool2d(x, k, s, p), x)
+
+
+@needs_blas_control
+@pytest.mark.parametrize("training", [True, False])
+def test_batch_norm_split_over_threads_matches_torch(two_threads, training):
+    x = rand(16, 64, 32, 32, seed=9)  # 4 MiB: split by channel
+    rm, rv = rand(64, seed=10), rand(64, seed=11, low=0.5, high=2.0)
+    w, b = rand(64, seed=12), rand(64, seed=13)
+
+    def run(mod):
+        def f(x, w, b):
+            mean, var = mod.tensor(rm.copy()), mod.tensor(rv.copy())
+            y = mod.nn.functional.batch_norm(x, mean, var, w, b, training=training)
+            return y, mean, var
+        return f
+
+    compare(run(shenjing), run(torch), x, w, b, atol=1e-4, rtol=1e-4, grad_atol=2e-3)
+
+
+@needs_blas_control
+def test_relu_split_over_threads_matches_torch(two_threads):
+    x = rand(8, 64, 64, 64, seed=14)  # 8 MiB: cut into flat slices
+    compare(shenjing.relu, torch.relu, x, atol=0, rtol=0)
