@@ -215,7 +215,7 @@ class MaxPool(_MaxBackward, Function):
                     xp.equal(a[lo:hi], i * kw + j, out=hit)
                     xp.multiply(gp, hit, out=g6[lo:hi, :, :, i, :, j])
 
-        _over_batch(part, xp, a.shape[0], gx.nbytes * 2)
+        _over_batch(part, xp, a.shape[0], gx.nbytes * 4)  # kh*kw passes
         return (gx.reshape(self.inshape),)
 
     def forward(self, x, *, shape4, k, s, p, d, oh, ow, out_shape, out_idx):
@@ -235,7 +235,7 @@ class MaxPool(_MaxBackward, Function):
         def part(lo: int, hi: int) -> None:  # a slice of the batch
             _window_max([v[lo:hi] for v in vs], m[lo:hi], None if a is None else a[lo:hi])
 
-        _over_batch(part, xp, m.shape[0], xpad.nbytes + m.nbytes)
+        _over_batch(part, xp, m.shape[0], 4 * (xpad.nbytes + m.nbytes))  # many passes
         if a is None:
             return m.reshape(out_shape)
         pw = xpad.shape[3]
