@@ -166,3 +166,11 @@ def test_batch_norm_split_over_threads_matches_torch(two_threads, training):
 def test_relu_split_over_threads_matches_torch(two_threads):
     x = rand(8, 64, 64, 64, seed=14)  # 8 MiB: cut into flat slices
     compare(shenjing.relu, torch.relu, x, atol=0, rtol=0)
+
+
+@needs_blas_control
+@pytest.mark.parametrize("slope", [0.2, 1.5])
+def test_leaky_relu_split_over_threads_matches_torch(two_threads, slope):
+    x = rand(8, 64, 64, 64, seed=15)
+    compare(lambda x: shenjing.nn.functional.leaky_relu(x, slope),
+            lambda x: torch.nn.functional.leaky_relu(x, slope), x)

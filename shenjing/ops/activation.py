@@ -188,18 +188,28 @@ class LeakyReLU(Function):
     def forward(self, a, slope):
         xp = get_array_module(a)
         self.a, self.slope = a, slope
-        out = xp.multiply(a, a.dtype.type(slope), out=xp.empty_like(a))
-        if 0.0 < slope <= 1.0:
-            return xp.maximum(a, out, out=out)
-        xp.copyto(out, a, where=a > 0)  # unusual slopes: the plain definition
-        return out
+        s = a.dtype.type(slope)
+
+        def kernel(o, a):
+            xp.multiply(a, s, out=o)
+            if 0.0 < slope <= 1.0:
+                xp.maximum(a, o, out=o)
+            else:
+                xp.copyto(o, a, where=a > 0)  # unusual slopes: the plain definition
+
+        return elementwise(kernel, xp.empty_like(a), a)
 
     def backward(self, g):
-        d = get_array_module(g).asarray(self.a > 0, dtype=g.dtype)  # s + [a > 0] (1 - s)
-        d *= g.dtype.type(1.0 - self.slope)
-        d += g.dtype.type(self.slope)
-        d *= g
-        return d
+        xp = get_array_module(g)
+        one_minus, s = g.dtype.type(1.0 - self.slope), g.dtype.type(self.slope)
+
+        def kernel(d, g, a):  # d = g (s + [a > 0] (1 - s))
+            xp.greater(a, 0, out=d)
+            d *= one_minus
+            d += s
+            d *= g
+
+        return elementwise(kernel, xp.empty(self.a.shape, g.dtype), g, self.a)
 
 
 class ELU(Function):
