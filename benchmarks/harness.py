@@ -1,9 +1,13 @@
 """Side-by-side timing of shenjing and PyTorch on the same work, in one process.
 
 A workload is a pair of zero-argument callables (one per library) doing the same work on the
-same data. Each is warmed up, then timed ``repeat`` times (each time running ``number`` calls);
-we report the median per call. Every workload runs twice: single-threaded (NumPy's BLAS and
-torch both limited to 1 thread) and with each library's default thread count.
+same data. Each is warmed up; then rounds of ``number`` calls alternate between the two
+libraries (the order flipping every round), and we report each one's lower quartile of the
+per-call round times. This machine sees bursts of outside load (a fixed GEMM loop varies by
++-60% from second to second): alternating rounds lets bursts land on both sides alike, and
+the lower quartile reads each library's speed between bursts without being its single
+luckiest round. Every workload runs twice: single-threaded (NumPy's BLAS and torch both
+limited to 1 thread) and with each library's default thread count.
 
 ratio = torch_time / shenjing_time = shenjing speed / torch speed, so ratio >= 1.0 means
 shenjing is at least as fast as PyTorch on that workload and 0.5 means twice as slow.
@@ -46,12 +50,8 @@ class Result:
         return self.th_s / self.sj_s if self.sj_s > 0 else float("inf")
 
 
-def time_call(fn: Callable[[], object], warmup: int = 3, repeat: int = 7,
-              min_time: float = 0.05) -> float:
-    """Median seconds per call of ``fn`` over ``repeat`` rounds of ``number`` calls each.
-
-    ``number`` is chosen so one round takes at least ``min_time`` (tiny ops need many calls).
-    """
+def _calibrate(fn: Callable[[], object], warmup: int, min_time: float) -> int:
+    """Warm ``fn`` up; return how many calls make a round of at least ``min_time``."""
     for _ in range(warmup):
         fn()
     number = 1
@@ -61,21 +61,41 @@ def time_call(fn: Callable[[], object], warmup: int = 3, repeat: int = 7,
             fn()
         dt = time.perf_counter() - t0
         if dt >= min_time or number >= 1 << 20:
-            break
+            return number
         number *= 2 if dt > min_time / 10 else 10
-    rounds = []
+
+
+def _round(fn: Callable[[], object], number: int) -> float:
+    t0 = time.perf_counter()
+    for _ in range(number):
+        fn()
+    return (time.perf_counter() - t0) / number
+
+
+def time_pair(a: Callable[[], object], b: Callable[[], object], warmup: int = 3,
+              rounds: int = 14, min_time: float = 0.05) -> tuple[float, float]:
+    """Lower-quartile seconds per call of ``a`` and of ``b``, their rounds alternated."""
+    na, nb = _calibrate(a, warmup, min_time), _calibrate(b, warmup, min_time)
+    ta: list = []
+    tb: list = []
     gc_was = gc.isenabled()
     gc.disable()
     try:
-        for _ in range(repeat):
-            t0 = time.perf_counter()
-            for _ in range(number):
-                fn()
-            rounds.append((time.perf_counter() - t0) / number)
+        for r in range(rounds):
+            if r % 2:
+                tb.append(_round(b, nb))
+                ta.append(_round(a, na))
+            else:
+                ta.append(_round(a, na))
+                tb.append(_round(b, nb))
     finally:
         if gc_was:
             gc.enable()
-    return statistics.median(rounds)
+    return _lower_quartile(ta), _lower_quartile(tb)
+
+
+def _lower_quartile(xs: list) -> float:
+    return statistics.quantiles(xs, n=4)[0] if len(xs) > 1 else xs[0]
 
 
 @contextlib.contextmanager
@@ -97,13 +117,8 @@ def run_workloads(workloads: list[Workload], modes: tuple[str, ...] = ("single",
     for mode in modes:
         with thread_mode(mode):
             for w in workloads:
-                # alternate the libraries and keep each one's best median, so a burst of
-                # load on the machine does not land on one side only
-                sj_s = th_s = float("inf")
-                for _ in range(2):
-                    sj_s = min(sj_s, time_call(w.shenjing, repeat=repeat) / w.per)
-                    th_s = min(th_s, time_call(w.torch, repeat=repeat) / w.per)
-                r = Result(w, mode, sj_s, th_s)
+                sj_s, th_s = time_pair(w.shenjing, w.torch, rounds=2 * repeat)
+                r = Result(w, mode, sj_s / w.per, th_s / w.per)
                 results.append(r)
                 print(_row(r), flush=True)
     return results
@@ -125,7 +140,7 @@ def markdown(results: list[Result], header: str = "") -> str:
              "shenjing is at least as fast as PyTorch; 0.5 means twice as slow.",
              "`single`: NumPy BLAS (threadpoolctl) and torch limited to 1 thread; "
              "`default`: each library's default thread count.",
-             "Times are medians of repeated rounds after warm-up.", "",
+             "Times are the lower quartile of rounds alternated between the libraries, after warm-up.", "",
              "| workload | threads | shenjing | torch | ratio | note |",
              "|---|---|---|---|---|---|"]
     lines += [_row(r) for r in results]

@@ -174,3 +174,30 @@ def test_leaky_relu_split_over_threads_matches_torch(two_threads, slope):
     x = rand(8, 64, 64, 64, seed=15)
     compare(lambda x: shenjing.nn.functional.leaky_relu(x, slope),
             lambda x: torch.nn.functional.leaky_relu(x, slope), x)
+
+
+@needs_blas_control
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs fork")
+def test_a_forked_child_gets_a_pool_of_its_own(two_threads):
+    import os
+
+    assert threads.parallel_map(lambda i: i, [0, 1]) == [0, 1]  # the parent's pool exists
+    pid = os.fork()
+    if pid == 0:  # child: must not wait on threads that were not forked
+        try:
+            ok = threads.parallel_map(lambda i: i * 2, [1, 2, 3]) == [2, 4, 6]
+        finally:
+            os._exit(0 if ok else 1)
+    import signal
+    import time
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            assert os.WEXITSTATUS(status) == 0
+            return
+        time.sleep(0.05)
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    pytest.fail("the forked child hung in parallel_map")

@@ -81,6 +81,18 @@ _S: dict[str, Any] = {"blas": None, "threads": None, "pool": None, "pool_size": 
 _LOCK = threading.Lock()
 
 
+def _after_fork_in_child() -> None:
+    """A forked child (a DataLoader worker) has none of the parent's pool threads: start
+    afresh rather than queue work that no thread would ever take."""
+    global _LOCK
+    _S["pool"], _S["pool_size"] = None, 0
+    _LOCK = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 def _blas() -> _Blas:
     if _S["blas"] is None:
         _S["blas"] = _Blas()

@@ -167,7 +167,7 @@ class ReLU(Function):
     def backward(self, g):
         xp = get_array_module(g)  # relu' = [a > 0]
         return elementwise(lambda o, g, a: xp.multiply(g, a > 0, out=o),
-                           xp.empty(self.a.shape, g.dtype), g, self.a)
+                           xp.empty_like(self.a, dtype=g.dtype), g, self.a)
 
 
 class Hardtanh(Function):
@@ -209,7 +209,7 @@ class LeakyReLU(Function):
             d += s
             d *= g
 
-        return elementwise(kernel, xp.empty(self.a.shape, g.dtype), g, self.a)
+        return elementwise(kernel, xp.empty_like(self.a, dtype=g.dtype), g, self.a)
 
 
 class ELU(Function):
