@@ -59,12 +59,15 @@ class BatchNorm(Function):
                 mu[:, c], v[:, c], invstd[:, c] = m, vs, inv
                 # y = xhat w + b = (x - mean) (invstd w) + b
                 xp.multiply(xc, inv * ws if ws is not None else inv, out=ys)
-            else:  # affine in x: y = x scale + (b - mean scale), scale = invstd w
+                if b is not None:
+                    ys += b[:, c]
+            else:  # affine in x: y = x scale + (b - mean scale), scale = invstd w: 2 passes
                 scale = invstd[:, c] * ws if ws is not None else invstd[:, c]
+                shift = -mu[:, c] * scale
+                if b is not None:
+                    shift += b[:, c]
                 xp.multiply(xs, scale, out=ys)
-                ys -= mu[:, c] * scale
-            if b is not None:
-                ys += b[:, c]
+                ys += shift
 
         _over_channels(part, xp, x, 2 * x.nbytes)
         if training:
