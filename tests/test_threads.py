@@ -201,3 +201,16 @@ def test_a_forked_child_gets_a_pool_of_its_own(two_threads):
     os.kill(pid, signal.SIGKILL)
     os.waitpid(pid, 0)
     pytest.fail("the forked child hung in parallel_map")
+
+
+@needs_blas_control
+def test_relu_on_a_channels_last_view_splits_and_matches_torch(two_threads):
+    x = rand(8, 64, 64, 64, seed=16).transpose(0, 2, 3, 1)  # a permuted, non-contiguous view
+    compare(shenjing.relu, torch.relu, x, atol=0, rtol=0)
+    seen = []
+    from shenjing.ops._util import elementwise
+
+    out = np.empty_like(x)
+    elementwise(lambda o, a: seen.append(o.shape) or np.maximum(a, 0, out=o), out, x)
+    assert len(seen) == 2 and sum(s[0] for s in seen) == x.shape[0]  # split along axis 0
+    np.testing.assert_array_equal(out, np.maximum(x, 0))

@@ -92,15 +92,23 @@ def require_float(op: str, t: Tensor) -> None:
 
 
 def elementwise(fn: Callable[..., Any], out: Any, *arrays: Any) -> Any:
-    """``fn(out, *arrays)`` for an element-wise kernel writing into ``out``; when every array
-    is a C-contiguous NumPy array of out's size, large ones are cut into flat slices that
-    run on the intra-op threads. Returns ``out``."""
+    """``fn(out, *arrays)`` for an element-wise kernel writing into ``out``; large NumPy
+    arrays are cut into pieces that run on the intra-op threads: flat slices when every
+    array is C-contiguous, else slices along the outermost axis in memory when all share
+    out's shape and strides (a channels-last view, say). Returns ``out``."""
     every = (out,) + arrays
-    if all(type(a) is np.ndarray and a.flags.c_contiguous and a.size == out.size
-           for a in every):
+    nbytes = sum(a.nbytes for a in every if type(a) is np.ndarray)
+    if not all(type(a) is np.ndarray and a.shape == out.shape for a in every) or out.ndim == 0:
+        fn(out, *arrays)
+    elif all(a.flags.c_contiguous for a in every):
         flat = [a.reshape(-1) for a in every]
-        threads.parallel_range(lambda lo, hi: fn(*[f[lo:hi] for f in flat]), out.size,
-                               sum(a.nbytes for a in every))
+        threads.parallel_range(lambda lo, hi: fn(*[f[lo:hi] for f in flat]), out.size, nbytes)
+    elif all(a.strides == out.strides for a in every):
+        k = max(range(out.ndim), key=lambda d: abs(out.strides[d]))
+        lead = (slice(None),) * k
+        threads.parallel_range(
+            lambda lo, hi: fn(*[a[lead + (slice(lo, hi),)] for a in every]), out.shape[k],
+            nbytes)
     else:
         fn(out, *arrays)
     return out
