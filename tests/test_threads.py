@@ -25,6 +25,24 @@ def two_threads():
     shenjing.set_num_threads(prev)
 
 
+@pytest.fixture
+def splits(monkeypatch):
+    """The part counts of every parallel region entered during the test."""
+    seen: list = []
+    real = threads.parallel_map
+
+    def spy(fn, parts):
+        seen.append(len(parts))
+        return real(fn, parts)
+
+    monkeypatch.setattr(threads, "parallel_map", spy)
+    return seen
+
+
+def _was_split(splits: list) -> bool:
+    return any(n >= 2 for n in splits)
+
+
 @needs_blas_control
 def test_parallel_map_keeps_order_and_uses_two_threads(two_threads):
     seen = []
@@ -103,19 +121,21 @@ def test_parallel_range_covers_the_range_once(two_threads):
 # ----------------------------------------------------------------------------- ops
 @needs_blas_control
 @pytest.mark.parametrize("stride,pad,groups", [(1, 1, 1), (2, 1, 1), (1, 0, 2), (2, 2, 4)])
-def test_conv2d_split_over_threads_matches_torch(two_threads, stride, pad, groups):
+def test_conv2d_split_over_threads_matches_torch(two_threads, splits, stride, pad, groups):
     x, w, b = rand(9, 16, 40, 38, seed=1), rand(24, 16 // groups, 3, 3, seed=2), rand(24, seed=3)
     compare(lambda x, w, b: shenjing.nn.functional.conv2d(x, w, b, stride, pad, 1, groups),
             lambda x, w, b: torch.nn.functional.conv2d(x, w, b, stride, pad, 1, groups),
             x, w, b, atol=1e-4, rtol=1e-4, grad_atol=2e-3)  # dW sums 13,680 products
+    assert _was_split(splits), "the op never split its work over the threads"
 
 
 @needs_blas_control
-def test_conv_transpose2d_split_over_threads_matches_torch(two_threads):
+def test_conv_transpose2d_split_over_threads_matches_torch(two_threads, splits):
     x, w = rand(8, 32, 24, 24, seed=4), rand(32, 16, 3, 3, seed=5)
     compare(lambda x, w: shenjing.nn.functional.conv_transpose2d(x, w, stride=2, padding=1),
             lambda x, w: torch.nn.functional.conv_transpose2d(x, w, stride=2, padding=1),
             x, w, atol=1e-4, rtol=1e-4, grad_atol=2e-3)
+    assert _was_split(splits), "the op never split its work over the threads"
 
 
 @needs_blas_control
@@ -139,15 +159,16 @@ def test_threads_give_the_serial_result(two_threads):
 
 @needs_blas_control
 @pytest.mark.parametrize("k,s,p", [(2, 2, 0), (3, 2, 1), (3, 1, 1)])
-def test_max_pool2d_split_over_threads_matches_torch(two_threads, k, s, p):
+def test_max_pool2d_split_over_threads_matches_torch(two_threads, splits, k, s, p):
     x = rand(16, 32, 64, 64, seed=8)  # 8 MiB: above the split threshold
     compare(lambda x: shenjing.nn.functional.max_pool2d(x, k, s, p),
             lambda x: torch.nn.functional.max_pool2d(x, k, s, p), x)
+    assert _was_split(splits), "the op never split its work over the threads"
 
 
 @needs_blas_control
 @pytest.mark.parametrize("training", [True, False])
-def test_batch_norm_split_over_threads_matches_torch(two_threads, training):
+def test_batch_norm_split_over_threads_matches_torch(two_threads, splits, training):
     x = rand(16, 64, 32, 32, seed=9)  # 4 MiB: split by channel
     rm, rv = rand(64, seed=10), rand(64, seed=11, low=0.5, high=2.0)
     w, b = rand(64, seed=12), rand(64, seed=13)
@@ -160,20 +181,23 @@ def test_batch_norm_split_over_threads_matches_torch(two_threads, training):
         return f
 
     compare(run(shenjing), run(torch), x, w, b, atol=1e-4, rtol=1e-4, grad_atol=2e-3)
+    assert _was_split(splits), "the op never split its work over the threads"
 
 
 @needs_blas_control
-def test_relu_split_over_threads_matches_torch(two_threads):
+def test_relu_split_over_threads_matches_torch(two_threads, splits):
     x = rand(8, 64, 64, 64, seed=14)  # 8 MiB: cut into flat slices
     compare(shenjing.relu, torch.relu, x, atol=0, rtol=0)
+    assert _was_split(splits), "the op never split its work over the threads"
 
 
 @needs_blas_control
 @pytest.mark.parametrize("slope", [0.2, 1.5])
-def test_leaky_relu_split_over_threads_matches_torch(two_threads, slope):
+def test_leaky_relu_split_over_threads_matches_torch(two_threads, splits, slope):
     x = rand(8, 64, 64, 64, seed=15)
     compare(lambda x: shenjing.nn.functional.leaky_relu(x, slope),
             lambda x: torch.nn.functional.leaky_relu(x, slope), x)
+    assert _was_split(splits), "the op never split its work over the threads"
 
 
 @needs_blas_control
