@@ -132,8 +132,7 @@ def test_conv2d_channels_last_matches_torch_conv2d(kw):
                                     torch.tensor(k).permute(3, 2, 0, 1), torch.tensor(b),
                                     stride=kw.get("strides", 1), padding=pad,
                                     dilation=kw.get("dilation_rate", 1))
-    if pad == "same":  # torch pads (0, 1) on the width axis like TensorFlow: same result
-        pass
+    # padding="same" with an even kernel width: torch pads (0, 1) like TensorFlow
     np.testing.assert_allclose(y, to_np(yt.permute(0, 2, 3, 1)), atol=1e-5)
     assert layer.compute_output_shape((None, 7, 6, 3)) == (None,) + y.shape[1:]
 
