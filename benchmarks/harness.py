@@ -50,7 +50,7 @@ class Result:
         return self.th_s / self.sj_s if self.sj_s > 0 else float("inf")
 
 
-def _calibrate(fn: Callable[[], object], warmup: int, min_time: float) -> int:
+def calibrate(fn: Callable[[], object], warmup: int, min_time: float) -> int:
     """Warm ``fn`` up; return how many calls make a round of at least ``min_time``."""
     for _ in range(warmup):
         fn()
@@ -65,7 +65,7 @@ def _calibrate(fn: Callable[[], object], warmup: int, min_time: float) -> int:
         number *= 2 if dt > min_time / 10 else 10
 
 
-def _round(fn: Callable[[], object], number: int) -> float:
+def timed_round(fn: Callable[[], object], number: int) -> float:
     t0 = time.perf_counter()
     for _ in range(number):
         fn()
@@ -75,7 +75,7 @@ def _round(fn: Callable[[], object], number: int) -> float:
 def time_pair(a: Callable[[], object], b: Callable[[], object], warmup: int = 3,
               rounds: int = 14, min_time: float = 0.05) -> tuple[float, float]:
     """Lower-quartile seconds per call of ``a`` and of ``b``, their rounds alternated."""
-    na, nb = _calibrate(a, warmup, min_time), _calibrate(b, warmup, min_time)
+    na, nb = calibrate(a, warmup, min_time), calibrate(b, warmup, min_time)
     ta: list = []
     tb: list = []
     gc_was = gc.isenabled()
@@ -83,11 +83,11 @@ def time_pair(a: Callable[[], object], b: Callable[[], object], warmup: int = 3,
     try:
         for r in range(rounds):
             if r % 2:
-                tb.append(_round(b, nb))
-                ta.append(_round(a, na))
+                tb.append(timed_round(b, nb))
+                ta.append(timed_round(a, na))
             else:
-                ta.append(_round(a, na))
-                tb.append(_round(b, nb))
+                ta.append(timed_round(a, na))
+                tb.append(timed_round(b, nb))
     finally:
         if gc_was:
             gc.enable()

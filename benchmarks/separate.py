@@ -27,30 +27,15 @@ BARS = [("bench_cnn", 0), ("bench_cnn", 1), ("bench_cnn", 2), ("bench_cnn", 3),
         ("bench_gan", 0), ("bench_rnn", 0), ("bench_word2vec", 0), ("bench_word2vec", 1)]
 
 CHILD = r"""
-import json, sys, time
+import json, sys
 sys.path.insert(0, {here!r})
-import importlib, torch
-from harness import thread_mode
+import importlib
+from harness import calibrate, thread_mode, timed_round
 w = importlib.import_module({module!r}).WORKLOADS[{index}]
 fn = w.shenjing if {lib!r} == "shenjing" else w.torch
 with thread_mode({threads!r}):
-    for _ in range(3):
-        fn()
-    number, dt = 1, 0.0
-    while True:
-        t0 = time.perf_counter()
-        for _ in range(number):
-            fn()
-        dt = time.perf_counter() - t0
-        if dt >= 0.05:
-            break
-        number *= 2
-    rounds = []
-    for _ in range({rounds}):
-        t0 = time.perf_counter()
-        for _ in range(number):
-            fn()
-        rounds.append((time.perf_counter() - t0) / number / w.per)
+    number = calibrate(fn, 3, 0.05)
+    rounds = [timed_round(fn, number) / w.per for _ in range({rounds})]
 print(json.dumps({{"name": w.name, "rounds": rounds}}))
 """
 

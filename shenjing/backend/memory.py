@@ -14,6 +14,7 @@ while the process lives (peak use does not grow). Set ``SHENJING_KEEP_MEMORY=0``
 from __future__ import annotations
 
 import ctypes
+import functools
 import os
 import sys
 
@@ -24,24 +25,16 @@ _MMAP_THRESHOLD = 256 << 20  # arrays up to this size come from (and return to) 
 _TRIM_THRESHOLD = 1 << 30  # free memory kept at the top of the heap before trimming
 _TOP_PAD = 64 << 20  # heap growth in steps of at least this (untouched pages cost nothing)
 
-_done: list = []
-
-
+@functools.lru_cache(maxsize=None)
 def keep_freed_memory() -> bool:
     """Tune glibc malloc to reuse freed memory (once); True when the tuning is in effect."""
-    if _done:
-        return _done[0]
-    ok = False
-    if (sys.platform.startswith("linux") and os.environ.get("SHENJING_KEEP_MEMORY", "1") != "0"
-            and not any(k.startswith(("MALLOC_", "GLIBC_TUNABLES")) for k in os.environ)):
-        try:
-            libc = ctypes.CDLL("libc.so.6")
-            mallopt = libc.mallopt
-            mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
-            ok = all([mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD),
-                      mallopt(_M_TRIM_THRESHOLD, _TRIM_THRESHOLD),
-                      mallopt(_M_TOP_PAD, _TOP_PAD)])
-        except (OSError, AttributeError):  # not glibc (musl, another libc)
-            ok = False
-    _done.append(ok)
-    return ok
+    if not sys.platform.startswith("linux") or os.environ.get("SHENJING_KEEP_MEMORY") == "0" \
+            or any(k.startswith(("MALLOC_", "GLIBC_TUNABLES")) for k in os.environ):
+        return False
+    try:
+        mallopt = ctypes.CDLL("libc.so.6").mallopt
+    except (OSError, AttributeError):  # not glibc (musl, another libc)
+        return False
+    mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
+    return all([mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD),
+                mallopt(_M_TRIM_THRESHOLD, _TRIM_THRESHOLD), mallopt(_M_TOP_PAD, _TOP_PAD)])

@@ -172,13 +172,13 @@ def parallel_map(fn: Callable[[Any], Any], parts: Sequence[Any]) -> list:
     return out
 
 
-_RANGE_BYTES = 1 << 23  # bytes an op touches (in and out) below which one thread does it
+RANGE_BYTES = 1 << 23  # bytes an op touches (in and out) below which one thread does it
 
 
 def parallel_range(fn: Callable[[int, int], Any], n: int, nbytes: int) -> None:
     """``fn(lo, hi)`` over balanced slices of ``range(n)``, one per intra-op thread, when the
     op touches at least 8 MiB (``nbytes``); smaller ops run as one call."""
-    w = min(n, workers()) if nbytes >= _RANGE_BYTES else 1
+    w = min(n, workers()) if nbytes >= RANGE_BYTES else 1
     if w <= 1:
         fn(0, n)
         return

@@ -91,16 +91,35 @@ def require_float(op: str, t: Tensor) -> None:
         raise RuntimeError(f"{op}: expected a floating point tensor, got {t.dtype}")
 
 
+def split_range(fn: Callable[[int, int], Any], xp: Any, n: int, nbytes: int) -> None:
+    """``fn(lo, hi)`` over slices of ``range(n)`` on the intra-op threads for NumPy arrays;
+    one call ``fn(0, n)`` on a GPU, whose kernels need no host threads."""
+    if xp is np:
+        threads.parallel_range(fn, n, nbytes)
+    else:
+        fn(0, n)
+
+
+def split_parts(fn: Callable[[Any], Any], xp: Any, parts: list) -> list:
+    """``[fn(p) for p in parts]``, on the intra-op threads for NumPy arrays."""
+    if xp is np:
+        return threads.parallel_map(fn, parts)
+    return [fn(p) for p in parts]
+
+
 def elementwise(fn: Callable[..., Any], out: Any, *arrays: Any) -> Any:
     """``fn(out, *arrays)`` for an element-wise kernel writing into ``out``; large NumPy
     arrays are cut into pieces that run on the intra-op threads: flat slices when every
     array is C-contiguous, else slices along the outermost axis in memory when all share
     out's shape and strides (a channels-last view, say). Returns ``out``."""
     every = (out,) + arrays
-    nbytes = sum(a.nbytes for a in every if type(a) is np.ndarray)
-    if not all(type(a) is np.ndarray and a.shape == out.shape for a in every) or out.ndim == 0:
-        fn(out, *arrays)
-    elif all(a.flags.c_contiguous for a in every):
+    if type(out) is not np.ndarray or out.nbytes * len(every) < threads.RANGE_BYTES \
+            or out.ndim == 0 or not all(type(a) is np.ndarray and a.shape == out.shape
+                                        for a in arrays):
+        fn(out, *arrays)  # small (the common case: no checks beyond these), or mixed
+        return out
+    nbytes = sum(a.nbytes for a in every)
+    if all(a.flags.c_contiguous for a in every):
         flat = [a.reshape(-1) for a in every]
         threads.parallel_range(lambda lo, hi: fn(*[f[lo:hi] for f in flat]), out.size, nbytes)
     elif all(a.strides == out.strides for a in every):

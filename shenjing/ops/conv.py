@@ -18,6 +18,7 @@ import numpy as np
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from ..backend import get_array_module, threads
+from ._util import split_parts
 
 _NP_MODE = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
 _TORCH_DTYPE = {"float32": "Float", "float64": "Double", "float16": "Half"}
@@ -222,15 +223,8 @@ def _conv_fwd(x: Any, w: Any, geo: _Geo, groups: int, mode: str, b: Any = None) 
             xp.add(out, b[:, None, None], out=y[n0:n1])
 
     per = c * geo.kh * geo.kw * geo.oh * geo.wv * x.dtype.itemsize
-    _run(chunk, _chunks(n, per), xp)
+    split_parts(chunk, xp, _chunks(n, per))
     return y
-
-
-def _run(fn: Any, chunks: list, xp: Any) -> list:
-    """fn over the chunks: on the intra-op threads for NumPy, in order on a GPU."""
-    if xp is np:
-        return threads.parallel_map(fn, chunks)
-    return [fn(r) for r in chunks]
 
 
 def _conv_bwd(g: Any, x: Any, w: Any, geo: _Geo, groups: int, mode: str, c: int,
@@ -286,7 +280,7 @@ def _conv_bwd(g: Any, x: Any, w: Any, geo: _Geo, groups: int, mode: str, c: int,
                 gx[n0:n1] = _unbuffer(buf.transpose(1, 0, 2, 3), geo, mode)
         return part
 
-    parts = _run(chunk, _chunks(n, c * k * l_ * g.dtype.itemsize), xp)
+    parts = split_parts(chunk, xp, _chunks(n, c * k * l_ * g.dtype.itemsize))
     if need_w:
         gw = parts[0] if parts else xp.zeros(wm.shape, g.dtype)
         for p in parts[1:]:

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-import numpy as np
-
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
-from ..backend import get_array_module, threads
+from ..backend import get_array_module
+from ._util import split_range
 
 
 def _norm_backward(g: Any, xhat: Any, invstd: Any, axes: tuple, n: int) -> Any:
@@ -69,7 +68,7 @@ class BatchNorm(Function):
                 xp.multiply(xs, scale, out=ys)
                 ys += shift
 
-        _over_channels(part, xp, x, 2 * x.nbytes)
+        split_range(part, xp, x.shape[1], 2 * x.nbytes)
         if training:
             stats["mean"], stats["var"] = mu.reshape(-1), v.reshape(-1)
         self.x, self.mu, self.invstd, self.axes, self.training = x, mu, invstd, axes, training
@@ -114,21 +113,13 @@ class BatchNorm(Function):
             if need_b:  # dL/db = sum(g)
                 gb[c] = sg.reshape(-1)
 
-        _over_channels(part, xp, x, 3 * x.nbytes)
+        split_range(part, xp, x.shape[1], 3 * x.nbytes)
         out = [gx]
         if self.has_w:
             out.append(gw)
         if self.has_b:
             out.append(gb)
         return tuple(out)
-
-
-def _over_channels(fn: Any, xp: Any, x: Any, nbytes: int) -> None:
-    """fn(c0, c1) over channel slices: on the intra-op threads for NumPy, at once on a GPU."""
-    if xp is np:
-        threads.parallel_range(fn, x.shape[1], nbytes)
-    else:
-        fn(0, x.shape[1])
 
 
 def _affine_args(weight: Tensor | None, bias: Tensor | None) -> tuple:

@@ -15,7 +15,8 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
-from ..backend import get_array_module, threads
+from ..backend import get_array_module
+from ._util import split_range
 
 # ----------------------------------------------------------------------------- geometry
 
@@ -160,14 +161,6 @@ class _MaxBackward:
 # ----------------------------------------------------------------------------- max pool
 
 
-def _over_batch(fn: Any, xp: Any, n: int, nbytes: int) -> None:
-    """fn(lo, hi) over batch slices: on the intra-op threads for NumPy, at once on a GPU."""
-    if xp is np:
-        threads.parallel_range(fn, n, nbytes)
-    else:
-        fn(0, n)
-
-
 def _window_max(vs: list, m: Any, a: Any) -> None:
     """m = the running max over the window slices vs; a (if given) = the first offset that
     holds it (a -= [vs[i] == m] (a - i), last offset to first: cheap int ops, no where)."""
@@ -215,7 +208,7 @@ class MaxPool(_MaxBackward, Function):
                     xp.equal(a[lo:hi], i * kw + j, out=hit)
                     xp.multiply(gp, hit, out=g6[lo:hi, :, :, i, :, j])
 
-        _over_batch(part, xp, a.shape[0], gx.nbytes * 4)  # kh*kw passes
+        split_range(part, xp, a.shape[0], gx.nbytes * 4)  # kh*kw passes
         return (gx.reshape(self.inshape),)
 
     def forward(self, x, *, shape4, k, s, p, d, oh, ow, out_shape, out_idx):
@@ -235,7 +228,7 @@ class MaxPool(_MaxBackward, Function):
         def part(lo: int, hi: int) -> None:  # a slice of the batch
             _window_max([v[lo:hi] for v in vs], m[lo:hi], None if a is None else a[lo:hi])
 
-        _over_batch(part, xp, m.shape[0], 4 * (xpad.nbytes + m.nbytes))  # many passes
+        split_range(part, xp, m.shape[0], 4 * (xpad.nbytes + m.nbytes))  # many passes
         if a is None:
             return m.reshape(out_shape)
         pw = xpad.shape[3]
