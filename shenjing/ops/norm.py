@@ -72,7 +72,7 @@ class BatchNorm(Function):
         if training:
             stats["mean"], stats["var"] = mu.reshape(-1), v.reshape(-1)
         self.x, self.mu, self.invstd, self.axes, self.training = x, mu, invstd, axes, training
-        self.w, self.shape, self.has_w, self.has_b = w, shape, has_weight, has_bias
+        self.w, self.has_w, self.has_b = w, has_weight, has_bias
         return y
 
     def backward(self, g):
