@@ -56,10 +56,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", choices=("default", "single"), default="default")
     ap.add_argument("--procs", type=int, default=3, help="child processes per library")
     ap.add_argument("--rounds", type=int, default=5, help="timed rounds per child")
+    ap.add_argument("--only", nargs="*", help="bench module suffixes to run (e.g. rnn cnn)")
     args = ap.parse_args(argv)
     print(f"| workload ({args.threads} threads, separate processes) | shenjing | torch | ratio |")
     print("|---|---|---|---|")
     for module, index in BARS:
+        if args.only and module.removeprefix("bench_") not in args.only:
+            continue
         times: dict = {"shenjing": [], "torch": []}
         name = ""
         for _ in range(args.procs):

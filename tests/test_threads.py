@@ -238,3 +238,67 @@ def test_relu_on_a_channels_last_view_splits_and_matches_torch(two_threads):
     elementwise(lambda o, a: seen.append(o.shape) or np.maximum(a, 0, out=o), out, x)
     assert len(seen) == 2 and sum(s[0] for s in seen) == x.shape[0]  # split along axis 0
     np.testing.assert_array_equal(out, np.maximum(x, 0))
+
+
+# ----------------------------------------------------------------------------- recurrent
+def _rnn_pair(kind: str, seed: int, **kw):
+    """The same recurrent layer in shenjing and in PyTorch (shenjing's weights copied over)."""
+    shenjing.manual_seed(seed)
+    sj = getattr(shenjing.nn, kind)(6, 8, **kw)
+    th = getattr(torch.nn, kind)(6, 8, **kw)
+    th.load_state_dict({k: torch.tensor(v.detach().numpy()) for k, v in sj.state_dict().items()})
+    return sj, th
+
+
+def _run_rnn(mod, layer, x: np.ndarray, lengths: list | None):
+    layer.zero_grad()
+    xt = mod.tensor(x.copy(), requires_grad=True)
+    inp = xt if lengths is None else mod.nn.utils.rnn.pack_padded_sequence(
+        xt, lengths, batch_first=True, enforce_sorted=False)
+    out, state = layer(inp)
+    if lengths is not None:
+        out = mod.nn.utils.rnn.pad_packed_sequence(out, batch_first=True)[0]
+    hn = state[0] if isinstance(state, tuple) else state
+    ((out * out).sum() + (hn * hn).sum() * 0.5).backward()
+    grads = [xt.grad] + [p.grad for p in layer.parameters()]
+    return [t.detach().numpy() for t in [out, hn] + grads]
+
+
+@needs_blas_control
+@pytest.mark.parametrize("kind,kw,packed", [
+    ("LSTM", {}, False), ("LSTM", {"bidirectional": True, "num_layers": 2}, True),
+    ("LSTM", {"proj_size": 5}, True), ("GRU", {}, True), ("RNN", {"nonlinearity": "relu"}, True),
+])
+def test_recurrent_layers_split_rows_over_threads_and_match_torch(two_threads, splits, kind,
+                                                                  kw, packed):
+    x = rand(40, 9, 6, seed=16)  # 40 sequences: two row ranges of 20
+    lengths = [9 - i % 9 for i in range(40)] if packed else None  # ranges end at other steps
+    sj, th = _rnn_pair(kind, 17, batch_first=True, **kw)
+    ours, ref = _run_rnn(shenjing, sj, x, lengths), _run_rnn(torch, th, x, lengths)
+    for a, b in zip(ours, ref):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)
+    assert _was_split(splits), "the layer never split its rows over the threads"
+    shenjing.set_num_threads(1)  # and the serial run gives the same numbers
+    for a, b in zip(_run_rnn(shenjing, sj, x, lengths), ours):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
+
+
+@needs_blas_control
+def test_sparse_adam_splits_its_rows_over_threads_and_matches_torch(two_threads, splits):
+    rng = np.random.default_rng(18)
+    w0 = rng.standard_normal((6000, 64)).astype(np.float32)
+    batches = [rng.integers(0, 6000, 5000) for _ in range(3)]  # ~3,500 distinct rows each
+
+    def run(mod):
+        emb = mod.nn.Embedding(6000, 64, sparse=True)
+        with mod.no_grad():
+            emb.weight.copy_(mod.tensor(w0))
+        opt = mod.optim.SparseAdam(emb.parameters(), lr=0.01)
+        for k, idx in enumerate(batches):
+            opt.zero_grad()
+            ((emb(mod.tensor(idx)) - 0.1 * k) ** 2).sum().backward()
+            opt.step()
+        return emb.weight.detach().numpy()
+
+    np.testing.assert_allclose(run(shenjing), run(torch), rtol=1e-5, atol=1e-6)
+    assert _was_split(splits), "SparseAdam never split its rows over the threads"

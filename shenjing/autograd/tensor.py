@@ -381,7 +381,10 @@ def scatter_add_rows(out: Any, index: Any, rows: Any) -> Any:
 
     One ``add.at`` on the flattened table (element k of row i goes to index[i] * width + k):
     NumPy's 1-D ``ufunc.at`` fast path beats ``add.at`` on rows, sort + ``add.reduceat``
-    and ``bincount`` (measured on 1k-6k rows of 100 into a 10k-row table).
+    and ``bincount`` (measured on 1k-6k rows of 100 into a 10k-row table). Its cost is per
+    element, so float rows of even width are read as complex numbers holding two floats
+    each: complex addition is the same two float additions, in half the element count
+    (1.36 -> 0.84 ms for 6144 rows of 100, bit-identical).
     """
     xp = get_array_module(out)
     n = index.shape[0]
@@ -391,25 +394,35 @@ def scatter_add_rows(out: Any, index: Any, rows: Any) -> Any:
     if not out.flags.c_contiguous or width == 0:
         xp.add.at(out, index, rows)
         return out
+    flat_out = out.reshape(-1)
+    vals = xp.ascontiguousarray(rows.astype(out.dtype, copy=False)).reshape(-1)
+    pair = _PAIRS.get(out.dtype.char) if xp is np else None
+    if pair is not None and width % 2 == 0:
+        width //= 2
+        flat_out, vals = flat_out.view(pair), vals.view(pair)
     flat = (index[:, None] * width + xp.arange(width)).reshape(-1)
-    xp.add.at(out.reshape(-1), flat, rows.reshape(-1).astype(out.dtype, copy=False))
+    xp.add.at(flat_out, flat, vals)
     return out
 
 
+_PAIRS = {"f": np.complex64, "d": np.complex128}  # two floats read as one complex number
+
+
 def coalesce_rows(index: Any, rows: Any) -> tuple[Any, Any]:
-    """Sorted unique indices and the sum of the rows each one owns."""
+    """Sorted unique indices and the sum of the rows each one owns (summed in row order)."""
     xp = get_array_module(index)
     if index.shape[0] == 0:
         return index, rows
-    order = xp.argsort(index, kind="stable")
+    order = xp.argsort(index)  # ties in any order: the sums below follow the row order
     s = index[order]
     new = xp.concatenate([xp.ones(1, bool), s[1:] != s[:-1]])
     uniq = s[new]
     if uniq.shape[0] == s.shape[0]:
         return s, rows[order]
-    slot = xp.cumsum(new) - 1  # position of each sorted row's index among the unique ones
+    slot = xp.empty_like(order)
+    slot[order] = xp.cumsum(new) - 1  # each row's position among the unique indices
     sums = xp.zeros((uniq.shape[0],) + rows.shape[1:], dtype=rows.dtype)
-    return uniq, scatter_add_rows(sums, slot, rows[order])
+    return uniq, scatter_add_rows(sums, slot, rows)
 
 
 def _no_dense(what: str) -> RuntimeError:

@@ -22,7 +22,8 @@ from typing import Any, Sequence
 
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
-from ..backend import get_array_module
+from ..backend import get_array_module, threads
+from ._util import split_parts
 from .shape import Slice
 
 _GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}
@@ -46,6 +47,29 @@ def _steps(batch_sizes: Sequence[int], reverse: bool) -> list[tuple[int, int]]:
 
 
 # ----------------------------------------------------------------------------- kernels
+# Batch rows never interact inside a layer, so the step loops run on row ranges: with several
+# intra-op threads each thread walks all the steps for its own rows (its small matmuls and
+# ufuncs release the GIL), instead of every tiny per-step op being shared out.
+_ROWS_PER_THREAD = 16  # fewer rows than this per thread: the GIL hand-offs cost more
+
+
+def _row_ranges(n: int) -> list[tuple[int, int]]:
+    """[lo, hi) batch row ranges, one per intra-op thread when the batch is large enough."""
+    k = max(1, min(threads.workers(), n // _ROWS_PER_THREAD))
+    return [(n * i // k, n * (i + 1) // k) for i in range(k)]
+
+
+def _active(steps: list, lo: int, hi: int) -> list[tuple[slice, int, int]]:
+    """Per step in processing order, for rows [lo, hi): (packed row slice, lo, end) of the
+    rows still active (batch sizes are non-increasing, so they are a prefix of the range)."""
+    out = []
+    for off, b in steps:
+        e = min(b, hi)
+        if e > lo:
+            out.append((slice(off + lo, off + e), lo, e))
+    return out
+
+
 def _forward_dir(mode: str, x: Any, h0: Any, c0: Any, w: list, bs: Sequence[int],
                  reverse: bool, y: Any, save: bool) -> tuple[Any, Any, dict]:
     """Run one direction; write outputs into ``y`` (total, Hout); return (hN, cN, cache)."""
@@ -72,42 +96,56 @@ def _forward_dir(mode: str, x: Any, h0: Any, c0: Any, w: list, bs: Sequence[int]
         whh_t[:, 2 * hid:3 * hid] *= 2.0
     h = h0.copy()
     hout = h.shape[1]
-    hp_all = xp.empty((total, hout), dt) if save else None
-    cache: dict = {"A": a_all, "Hp": hp_all, "steps": _steps(bs, reverse)}
-    tmp = xp.empty((n, gh), dt)
+    cache: dict = {"A": a_all, "Hp": xp.empty((total, hout), dt) if save else None,
+                   "steps": _steps(bs, reverse)}
     c = None
     if mode == "LSTM":
         c = c0.copy()
-        t1 = xp.empty((n, hid), dt)
-        tc_all = xp.empty((total, hid), dt)
-        cp_all = xp.empty((total, hid), dt) if save else None
-        r_all = xp.empty((total, hid), dt) if w_hr is not None else None
-        whr_t = w_hr.T.copy() if w_hr is not None else None
-        cache.update(TC=tc_all, Cp=cp_all, R=r_all)
+        cache.update(TC=xp.empty((total, hid), dt),
+                     Cp=xp.empty((total, hid), dt) if save else None,
+                     R=xp.empty((total, hid), dt) if w_hr is not None else None,
+                     whr_t=w_hr.T.copy() if w_hr is not None else None)
     elif mode == "GRU":
-        t1 = xp.empty((n, hid), dt)
-        gh_all = xp.empty((total, gh), dt)
-        bhn = b_hh[2 * hid:] if b_hh is not None else None
-        cache["GH"] = gh_all
-    for off, b in cache["steps"]:
-        s = slice(off, off + b)
-        hb = h[:b]
-        if save:
+        cache.update(GH=xp.empty((total, gh), dt),
+                     bhn=b_hh[2 * hid:] if b_hh is not None else None)
+
+    def rows(r: tuple) -> None:
+        _forward_rows(mode, xp, cache, whh_t, h, c, y, hid, r[0], r[1])
+
+    split_parts(rows, xp, _row_ranges(n))
+    return h, c, cache
+
+
+def _forward_rows(mode: str, xp: Any, cache: dict, whh_t: Any, h: Any, c: Any, y: Any,
+                  hid: int, lo: int, hi: int) -> None:
+    """The step loop of ``_forward_dir`` for batch rows [lo, hi) (state rows h[lo:hi])."""
+    a_all, hp_all = cache["A"], cache["Hp"]
+    dt, gh = a_all.dtype, a_all.shape[1]
+    tmp = xp.empty((hi - lo, gh), dt)
+    t1 = xp.empty((hi - lo, hid), dt)
+    if mode == "LSTM":
+        tc_all, cp_all, r_all, whr_t = cache["TC"], cache["Cp"], cache["R"], cache["whr_t"]
+    elif mode == "GRU":
+        gh_all, bhn = cache["GH"], cache["bhn"]
+    for s, r0, e in _active(cache["steps"], lo, hi):
+        m = e - r0
+        hb = h[r0:e]
+        if hp_all is not None:
             hp_all[s] = hb
         a = a_all[s]
         if mode == "LSTM":
-            xp.matmul(hb, whh_t, out=tmp[:b])
-            a += tmp[:b]
+            xp.matmul(hb, whh_t, out=tmp[:m])
+            a += tmp[:m]
             _sigmoid_(xp, a)
             i, f, g, o = a[:, :hid], a[:, hid:2 * hid], a[:, 2 * hid:3 * hid], a[:, 3 * hid:]
             xp.multiply(g, 2.0, out=g)
             xp.subtract(g, 1.0, out=g)
-            cb = c[:b]
-            if save:
+            cb = c[r0:e]
+            if cp_all is not None:
                 cp_all[s] = cb
             cb *= f
-            xp.multiply(i, g, out=t1[:b])
-            cb += t1[:b]
+            xp.multiply(i, g, out=t1[:m])
+            cb += t1[:m]
             tc = tc_all[s]
             # tanh(c) = 2 sig(2c) - 1 (NumPy's exp is about twice as fast as its tanh)
             xp.multiply(cb, -2.0, out=tc)
@@ -115,7 +153,7 @@ def _forward_dir(mode: str, x: Any, h0: Any, c0: Any, w: list, bs: Sequence[int]
             xp.add(tc, 1.0, out=tc)
             xp.divide(2.0, tc, out=tc)
             xp.subtract(tc, 1.0, out=tc)
-            if w_hr is None:
+            if whr_t is None:
                 xp.multiply(o, tc, out=hb)
             else:
                 r = r_all[s]
@@ -131,23 +169,22 @@ def _forward_dir(mode: str, x: Any, h0: Any, c0: Any, w: list, bs: Sequence[int]
             rz += ghs[:, :2 * hid]
             _sigmoid_(xp, rz)
             r, z, nn = a[:, :hid], a[:, hid:2 * hid], a[:, 2 * hid:]
-            xp.multiply(r, ghn, out=t1[:b])
-            nn += t1[:b]
+            xp.multiply(r, ghn, out=t1[:m])
+            nn += t1[:m]
             xp.tanh(nn, out=nn)
             # h' = n + z (h - n)
-            xp.subtract(hb, nn, out=t1[:b])
-            t1[:b] *= z
-            xp.add(nn, t1[:b], out=hb)
+            xp.subtract(hb, nn, out=t1[:m])
+            t1[:m] *= z
+            xp.add(nn, t1[:m], out=hb)
         else:
-            xp.matmul(hb, whh_t, out=tmp[:b])
-            a += tmp[:b]
+            xp.matmul(hb, whh_t, out=tmp[:m])
+            a += tmp[:m]
             if mode == "RNN_TANH":
                 xp.tanh(a, out=a)
             else:
                 xp.maximum(a, 0, out=a)
             hb[...] = a
         y[s] = hb
-    return h, c, cache
 
 
 def _backward_dir(mode: str, x: Any, w: list, cache: dict, dy: Any, dh: Any, dc: Any,
@@ -163,29 +200,58 @@ def _backward_dir(mode: str, x: Any, w: list, cache: dict, dy: Any, dh: Any, dc:
     a_all, hp_all = cache["A"], cache["Hp"]
     total, gh = a_all.shape
     hid = gh // _GATES[mode]
-    n, dt = dh.shape[0], a_all.dtype
-    dg_all = xp.empty((total, gh), dt)  # dL/d(pre-activations), stacked over steps
-    t1 = xp.empty((n, hid), dt)
-    wt = xp.empty((n, gh), dt)
+    dg_all = xp.empty((total, gh), a_all.dtype)  # dL/d(pre-activations), stacked over steps
+    grads: dict = {"G": dg_all}
+    if w_hr is not None:
+        grads["HR"] = xp.empty((total, w_hr.shape[0]), a_all.dtype)
+    if mode == "GRU":
+        grads["XN"] = xp.empty((total, hid), a_all.dtype)  # dL/d(W_in x + b_in)
+
+    def rows(r: tuple) -> None:
+        _backward_rows(mode, xp, cache, grads, w_hh, w_hr, dy, dh, dc, hid, r[0], r[1])
+
+    split_parts(rows, xp, _row_ranges(dh.shape[0]))
+    # dW_hh = sum_t dGh_t^T h_{t-1}: one matmul over all stacked steps
+    dw_hh = xp.matmul(dg_all.T, hp_all)
+    if mode == "GRU":
+        dgx = dg_all.copy()
+        dgx[:, 2 * hid:] = grads["XN"]
+    else:
+        dgx = dg_all
+    dw_ih = xp.matmul(dgx.T, x)
+    dx = xp.matmul(dgx, w_ih) if need_dx else None  # dL/dx = dG W_ih
+    out = [dw_ih, dw_hh]
+    if has_bias:
+        out += [dgx.sum(0), dg_all.sum(0)]
+    if w_hr is not None:
+        out.append(xp.matmul(grads["HR"].T, cache["R"]))
+    return out, dx
+
+
+def _backward_rows(mode: str, xp: Any, cache: dict, grads: dict, w_hh: Any, w_hr: Any,
+                   dy: Any, dh: Any, dc: Any, hid: int, lo: int, hi: int) -> None:
+    """The reversed step loop of ``_backward_dir`` for batch rows [lo, hi)."""
+    a_all, hp_all, dg_all = cache["A"], cache["Hp"], grads["G"]
+    dt, gh = a_all.dtype, a_all.shape[1]
+    t1 = xp.empty((hi - lo, hid), dt)
+    wt = xp.empty((hi - lo, gh), dt)
     if mode == "LSTM":
-        tc_all, cp_all, r_all = cache["TC"], cache["Cp"], cache["R"]
-        dhr_all = xp.empty((total, w_hr.shape[0]), dt) if w_hr is not None else None
-        dr = xp.empty((n, hid), dt) if w_hr is not None else None
+        tc_all, cp_all, dhr_all = cache["TC"], cache["Cp"], grads.get("HR")
+        dr = xp.empty((hi - lo, hid), dt) if w_hr is not None else None
     elif mode == "GRU":
-        gh_all = cache["GH"]
-        dxn_all = xp.empty((total, hid), dt)  # dL/d(W_in x + b_in)
-    for off, b in reversed(cache["steps"]):
-        s = slice(off, off + b)
-        dhb = dh[:b]
+        gh_all, dxn_all = cache["GH"], grads["XN"]
+    for s, r0, e in reversed(_active(cache["steps"], lo, hi)):
+        m = e - r0
+        dhb = dh[r0:e]
         dhb += dy[s]
         a, d = a_all[s], dg_all[s]
         if mode == "LSTM":
             i, f, g, o = a[:, :hid], a[:, hid:2 * hid], a[:, 2 * hid:3 * hid], a[:, 3 * hid:]
             di, df, dgg, do = d[:, :hid], d[:, hid:2 * hid], d[:, 2 * hid:3 * hid], d[:, 3 * hid:]
-            tc, dcb, tb = tc_all[s], dc[:b], t1[:b]
+            tc, dcb, tb = tc_all[s], dc[r0:e], t1[:m]
             if w_hr is not None:
                 dhr_all[s] = dhb  # dL/dW_hr = sum_t dh_t^T r_t
-                dhb = xp.matmul(dhb, w_hr, out=dr[:b])  # dL/dr = dh W_hr
+                dhb = xp.matmul(dhb, w_hr, out=dr[:m])  # dL/dr = dh W_hr
             xp.multiply(dhb, tc, out=do)  # dL/do = dh tanh(c)
             xp.multiply(tc, tc, out=tb)
             xp.subtract(1.0, tb, out=tb)
@@ -196,17 +262,17 @@ def _backward_dir(mode: str, x: Any, w: list, cache: dict, dy: Any, dh: Any, dc:
             xp.multiply(dcb, cp_all[s], out=df)
             xp.multiply(dcb, i, out=dgg)
             dcb *= f  # dL/dc_{t-1} = dL/dc_t f
-            wb = wt[:b]
+            wb = wt[:m]
             xp.subtract(1.0, a, out=wb)
             wb *= a  # sig' = s (1 - s)
             wg = wb[:, 2 * hid:3 * hid]
             xp.multiply(g, g, out=wg)
             xp.subtract(1.0, wg, out=wg)  # tanh' = 1 - g^2
             d *= wb
-            xp.matmul(d, w_hh, out=dh[:b])  # dL/dh_{t-1} = dG W_hh
+            xp.matmul(d, w_hh, out=dh[r0:e])  # dL/dh_{t-1} = dG W_hh
         elif mode == "GRU":
             r, z, nn = a[:, :hid], a[:, hid:2 * hid], a[:, 2 * hid:]
-            dxn, ghn, tb = dxn_all[s], gh_all[s][:, 2 * hid:], t1[:b]
+            dxn, ghn, tb = dxn_all[s], gh_all[s][:, 2 * hid:], t1[:m]
             xp.subtract(1.0, z, out=tb)
             tb *= dhb  # dL/dn = dh (1 - z)
             xp.multiply(nn, nn, out=dxn)
@@ -217,7 +283,7 @@ def _backward_dir(mode: str, x: Any, w: list, cache: dict, dy: Any, dh: Any, dc:
             dz = d[:, hid:2 * hid]
             xp.subtract(hp_all[s], nn, out=dz)
             dz *= dhb  # dL/dz = dh (h - n)
-            wb = wt[:b, :2 * hid]
+            wb = wt[:m, :2 * hid]
             xp.subtract(1.0, a[:, :2 * hid], out=wb)
             wb *= a[:, :2 * hid]
             d[:, :2 * hid] *= wb
@@ -233,21 +299,6 @@ def _backward_dir(mode: str, x: Any, w: list, cache: dict, dy: Any, dh: Any, dc:
                 xp.greater(a, 0, out=d)  # relu' as 0/1 (written in d's float dtype)
                 d *= dhb
             xp.matmul(d, w_hh, out=dhb)
-    # dW_hh = sum_t dGh_t^T h_{t-1}: one matmul over all stacked steps
-    dw_hh = xp.matmul(dg_all.T, hp_all)
-    if mode == "GRU":
-        dgx = dg_all.copy()
-        dgx[:, 2 * hid:] = dxn_all
-    else:
-        dgx = dg_all
-    dw_ih = xp.matmul(dgx.T, x)
-    dx = xp.matmul(dgx, w_ih) if need_dx else None  # dL/dx = dG W_ih
-    grads = [dw_ih, dw_hh]
-    if has_bias:
-        grads += [dgx.sum(0), dg_all.sum(0)]
-    if w_hr is not None:
-        grads.append(xp.matmul(dhr_all.T, r_all))
-    return grads, dx
 
 
 class RNNLayer(Function):

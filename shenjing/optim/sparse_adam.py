@@ -5,6 +5,7 @@ import math
 from typing import Any, Callable, Iterable
 
 from ..backend import get_array_module
+from ..ops._util import split_range
 from .optimizer import Optimizer, _state_array
 
 __all__ = ["SparseAdam"]
@@ -63,20 +64,34 @@ class SparseAdam(Optimizer):
                 if idx.shape[0] == 0:
                     continue
                 dt = p._data.dtype
-                g = g.astype(dt, copy=False)
-                m_all, v_all = state["exp_avg"]._data, state["exp_avg_sq"]._data
-                m_old, v_old = m_all[idx], v_all[idx]
-                dm = (g - m_old) * dt.type(1 - beta1)
-                dv = (g * g - v_old) * dt.type(1 - beta2)
-                m_all[idx] += dm
-                v_all[idx] += dv
-                dm += m_old  # the new m of these rows
-                dv += v_old
-                denom = get_array_module(dv).sqrt(dv, out=dv)
-                denom += dt.type(eps)
                 t = state["step"]
                 step_size = lr * math.sqrt(1 - beta2 ** t) / (1 - beta1 ** t)
-                dm /= denom
-                p._data[idx] += dt.type(-step_size) * dm
+                consts = (dt.type(1 - beta1), dt.type(1 - beta2), dt.type(eps),
+                          dt.type(-step_size))
+                m_all, v_all = state["exp_avg"]._data, state["exp_avg_sq"]._data
+                g = g.astype(dt, copy=False)
+                xp = get_array_module(g)
+                split_range(lambda lo, hi: _adam_rows(xp, p._data, m_all, v_all, idx[lo:hi],
+                                                      g[lo:hi], consts),
+                            xp, idx.shape[0], 16 * g.nbytes)
         return loss
 
+
+def _adam_rows(xp: Any, p: Any, m_all: Any, v_all: Any, idx: Any, g: Any, consts: tuple) -> None:
+    """The Adam update of the (distinct) rows ``idx``: read each row once, write it once."""
+    c1, c2, eps, neg_step = consts
+    m, v = m_all.take(idx, axis=0), v_all.take(idx, axis=0)
+    tmp = g - m
+    tmp *= c1
+    m += tmp  # m + (g - m)(1 - beta1)
+    xp.multiply(g, g, out=tmp)
+    tmp -= v
+    tmp *= c2
+    v += tmp  # v + (g^2 - v)(1 - beta2)
+    m_all[idx] = m
+    v_all[idx] = v
+    xp.sqrt(v, out=tmp)
+    tmp += eps
+    xp.divide(m, tmp, out=m)
+    m *= neg_step
+    p[idx] += m
