@@ -302,3 +302,12 @@ def test_sparse_adam_splits_its_rows_over_threads_and_matches_torch(two_threads,
 
     np.testing.assert_allclose(run(shenjing), run(torch), rtol=1e-5, atol=1e-6)
     assert _was_split(splits), "SparseAdam never split its rows over the threads"
+
+
+@needs_blas_control
+def test_few_tap_conv_splits_its_samples_over_threads_and_matches_torch(two_threads, splits):
+    x, w, b = rand(32, 3, 40, 40, seed=19), rand(8, 3, 3, 3, seed=20), rand(8, seed=21)
+    compare(lambda x, w, b: shenjing.nn.functional.conv2d(x, w, b, padding=1),
+            lambda x, w, b: torch.nn.functional.conv2d(x, w, b, padding=1),
+            x, w, b, atol=1e-4, rtol=1e-4, grad_atol=2e-3)
+    assert _was_split(splits), "the op never split its work over the threads"

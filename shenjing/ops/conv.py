@@ -210,6 +210,17 @@ def _conv_fwd(x: Any, w: Any, geo: _Geo, groups: int, mode: str, b: Any = None) 
     oc = w.shape[0]
     y = xp.empty((n, oc, geo.oh, geo.ow), x.dtype)
     wm = _wmat(w, groups)
+    if _sample_major(geo, c, groups):
+        l_ = geo.oh * geo.ow
+
+        def chunk_sm(r: tuple) -> None:  # Y[n] = W cols[n], written straight into y
+            out = y[r[0]:r[1]].reshape(r[1] - r[0], oc, l_)
+            xp.matmul(wm[0], _cols_sm(x[r[0]:r[1]], geo, mode), out=out)
+            if b is not None:
+                out += b[:, None]
+
+        split_parts(chunk_sm, xp, _chunks(n, c * geo.kh * geo.kw * l_ * x.dtype.itemsize))
+        return y
 
     def chunk(r: tuple) -> None:
         n0, n1 = r
@@ -237,6 +248,11 @@ def _conv_bwd(g: Any, x: Any, w: Any, geo: _Geo, groups: int, mode: str, c: int,
     k, l_ = geo.kh * geo.kw, geo.oh * geo.wv
     wm = _wmat(w, groups)
     gw = None
+    if need_w and _sample_major(geo, c, groups):
+        gw = _dw_sm(g, x, geo, mode).reshape(w.shape)
+        need_w = False
+        if not need_x:
+            return None, gw
     # stride 1: dX = conv(dY, W^T flipped) beats GEMM + col2im unless its GEMM has too few
     # rows (c small next to oc; measured) or the input is much larger than the output (a
     # transposed conv from a 1x1 input would do (h w)/(oh ow) times the work)
@@ -249,7 +265,7 @@ def _conv_bwd(g: Any, x: Any, w: Any, geo: _Geo, groups: int, mode: str, c: int,
     else:
         gx = xp.empty((n, c, geo.h, geo.w), g.dtype) if need_x else None
     if not (need_x or need_w):
-        return gx, None
+        return gx, gw
     wt = wm.transpose(0, 2, 1) if need_x else None
 
     def chunk(r: tuple) -> Any:
@@ -282,10 +298,54 @@ def _conv_bwd(g: Any, x: Any, w: Any, geo: _Geo, groups: int, mode: str, c: int,
 
     parts = split_parts(chunk, xp, _chunks(n, c * k * l_ * g.dtype.itemsize))
     if need_w:
-        gw = parts[0] if parts else xp.zeros(wm.shape, g.dtype)
-        for p in parts[1:]:
-            gw += p
-    return gx, (gw.reshape(w.shape) if need_w else None)
+        gw = _sum_parts(parts, wm.shape, g.dtype, xp).reshape(w.shape)
+    return gx, gw
+
+
+def _sum_parts(parts: list, shape: tuple, dtype: Any, xp: Any) -> Any:
+    """The sum of the chunks' weight-gradient shares (zeros for an empty batch)."""
+    total = parts[0] if parts else xp.zeros(shape, dtype)
+    for p in parts[1:]:
+        total += p
+    return total
+
+
+# ----------------------------------------------------------------------------- sample-major
+# With few input taps (C*KH*KW small: a first layer on RGB or grey images) the GEMM is thin
+# and the passes are memory-bound, so moving data is the cost: per sample, cols (CK, OH*OW)
+# hold no junk columns and W cols lands straight in y's (OC, OH*OW) rows, with no transposing
+# copies of the output or of dY. One batched matmul per chunk (measured on 64x3x32x32 -> 32:
+# forward 4.5 -> 3.5 ms, dW 5.9 -> 3.9 ms; with 32 or more channels the big GEMM wins).
+_SM_TAPS = 64
+_SM_MIN_PIXELS = 64
+
+
+def _sample_major(geo: _Geo, c: int, groups: int) -> bool:
+    return groups == 1 and c * geo.kh * geo.kw <= _SM_TAPS and \
+        geo.oh * geo.ow >= _SM_MIN_PIXELS
+
+
+def _cols_sm(x: Any, geo: _Geo, mode: str) -> Any:
+    """cols (m, C*KH*KW, OH*OW) of a chunk x (m, C, H, W), sample by sample, no junk."""
+    win = _windows(_buffer(x, geo, mode), geo)[..., :geo.ow]
+    return get_array_module(x).ascontiguousarray(win).reshape(
+        x.shape[0], -1, geo.oh * geo.ow)
+
+
+def _dw_sm(g: Any, x: Any, geo: _Geo, mode: str) -> Any:
+    """dW (OC, C*KH*KW) = sum over samples of dY[n] cols[n]^T, chunk by chunk."""
+    xp = get_array_module(g)
+    n, oc = g.shape[:2]
+    l_ = geo.oh * geo.ow
+
+    def chunk(r: tuple) -> Any:
+        cols = _cols_sm(x[r[0]:r[1]], geo, mode)
+        gs = g[r[0]:r[1]].reshape(r[1] - r[0], oc, l_)
+        return xp.matmul(gs, cols.transpose(0, 2, 1)).sum(axis=0)
+
+    ck = x.shape[1] * geo.kh * geo.kw
+    parts = split_parts(chunk, xp, _chunks(n, ck * l_ * x.dtype.itemsize))
+    return _sum_parts(parts, (oc, ck), g.dtype, xp)
 
 
 def _full_pads(geo: _Geo) -> tuple | None:

@@ -71,6 +71,7 @@ class SparseAdam(Optimizer):
                 m_all, v_all = state["exp_avg"]._data, state["exp_avg_sq"]._data
                 g = g.astype(dt, copy=False)
                 xp = get_array_module(g)
+                # ~16 row-sized reads and writes (gathers, math, scatters): the work estimate
                 split_range(lambda lo, hi: _adam_rows(xp, p._data, m_all, v_all, idx[lo:hi],
                                                       g[lo:hi], consts),
                             xp, idx.shape[0], 16 * g.nbytes)

@@ -170,3 +170,69 @@ def test_errors(fn, msg):
 def test_int_input_rejected():
     with pytest.raises(RuntimeError, match="floating point"):
         sj.conv2d(sj.zeros(1, 1, 3, 3, dtype=sj.int64), sj.zeros(1, 1, 1, 1, dtype=sj.int64))
+
+
+# Few input taps (C*KH*KW <= 64) on images of 64+ output pixels take the sample-major path
+# (per-sample cols without junk columns, results written straight into y; dW from a batched
+# matmul): every geometry it accepts, against PyTorch, and proof that the path was taken.
+SAMPLE_MAJOR = [
+    ((2, 3, 12, 12), (4, 3, 3, 3), {"padding": 1}),
+    ((3, 1, 18, 16), (5, 1, 4, 4), {"stride": 2, "padding": 1}),
+    ((2, 2, 17, 15), (3, 2, 3, 3), {"dilation": 2, "padding": 2}),
+    ((1, 3, 11, 10), (2, 3, 3, 3), {}),
+    ((2, 1, 12, 13), (4, 1, 5, 5), {"padding": "same"}),
+    ((2, 3, 13, 12), (4, 3, 2, 3), {"stride": (2, 1), "padding": (0, 1)}),
+]
+
+
+@pytest.fixture
+def sample_major_calls(monkeypatch):
+    from shenjing.ops import conv
+
+    calls = []
+    real = conv._cols_sm
+
+    def spy(*args):
+        calls.append(args[0].shape)
+        return real(*args)
+
+    monkeypatch.setattr(conv, "_cols_sm", spy)
+    return calls
+
+
+@pytest.mark.parametrize("xs,ws,kw", SAMPLE_MAJOR)
+@pytest.mark.parametrize("bias", [True, False])
+def test_conv2d_sample_major_parity(xs, ws, kw, bias, sample_major_calls):
+    x, w, b = rand(*xs, seed=4), rand(*ws, seed=5), rand(ws[0], seed=6)
+    if bias:
+        compare(lambda a, c, d: SF.conv2d(a, c, d, **kw),
+                lambda a, c, d: F.conv2d(a, c, d, **kw), x, w, b)
+    else:
+        compare(lambda a, c: SF.conv2d(a, c, **kw), lambda a, c: F.conv2d(a, c, **kw), x, w)
+    assert len(sample_major_calls) >= 2  # forward and the weight gradient
+
+
+def test_sample_major_with_copying_padding_conv1d_and_transpose(sample_major_calls):
+    x, w = rand(2, 3, 12, 12, seed=7), rand(4, 3, 3, 3, seed=8)
+    conv = sj.nn.Conv2d(3, 4, 3, padding=2, padding_mode="reflect", bias=False)
+    ref = torch.nn.Conv2d(3, 4, 3, padding=2, padding_mode="reflect", bias=False)
+    with sj.no_grad():
+        conv.weight.copy_(sj.tensor(w))
+    with torch.no_grad():
+        ref.weight.copy_(torch.tensor(w))
+    compare(lambda a: conv(a), lambda a: ref(a), x)
+    assert len(sample_major_calls) >= 2
+    compare(lambda a, c: SF.conv1d(a, c, padding=2), lambda a, c: F.conv1d(a, c, padding=2),
+            rand(2, 4, 100, seed=9), rand(6, 4, 5, seed=10))  # 4 x 5 taps, 100 outputs
+    n = len(sample_major_calls)
+    # a transposed conv's weight gradient is a conv weight gradient with dY as the input
+    compare(lambda a, c: SF.conv_transpose2d(a, c, stride=2, padding=1),
+            lambda a, c: F.conv_transpose2d(a, c, stride=2, padding=1),
+            rand(2, 2, 8, 8, seed=11), rand(2, 3, 4, 4, seed=12))
+    assert len(sample_major_calls) > n
+
+
+def test_sample_major_gradcheck(sample_major_calls):
+    check_grad(lambda a, c, d: sj.conv2d(a, c, d, stride=2, padding=1),
+               rand(2, 2, 16, 16, seed=13), rand(3, 2, 3, 3, seed=14), rand(3, seed=15))
+    assert sample_major_calls
