@@ -1,7 +1,6 @@
 """The `shenjing` command: train (default run, resume, Ctrl-C), evaluate, predict, experiment."""
 import importlib.util
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -11,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from shenjing.cli.checkpoint import load_checkpoint, load_weights
+from shenjing.cli.checkpoint import load_checkpoint
 from shenjing.cli.main import main
 from shenjing.cli.train import Interrupted, build_model, fit, resolve_config
 

@@ -60,7 +60,6 @@ def tutorial(torch, init_state=None, epochs=5):
 
 
 def test_tutorial_script_gives_pytorch_numbers():
-    theirs = real_torch.nn.Module  # noqa: F841
     _, _, _, ref_model = tutorial(real_torch, epochs=0)
     init = {k: v.detach().numpy().copy() for k, v in ref_model.state_dict().items()}
     sj_losses, sj_acc, sj_probs, _ = tutorial(shenjing, init)

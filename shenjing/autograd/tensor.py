@@ -400,12 +400,29 @@ def scatter_add_rows(out: Any, index: Any, rows: Any) -> Any:
     if pair is not None and width % 2 == 0:
         width //= 2
         flat_out, vals = flat_out.view(pair), vals.view(pair)
-    flat = (index[:, None] * width + xp.arange(width)).reshape(-1)
-    xp.add.at(flat_out, flat, vals)
+    xp.add.at(flat_out, _flat_index(xp, index, width), vals)
     return out
 
 
 _PAIRS = {"f": np.complex64, "d": np.complex128}  # two floats read as one complex number
+_OFFSETS: dict = {}  # width -> [0..width) repeated, reused across calls
+_OFFSETS_MAX = 1 << 20  # elements; longer index arrays build their own
+
+
+def _flat_index(xp: Any, index: Any, width: int) -> Any:
+    """index[i] * width + k for k < width, flattened: repeat + one add of cached offsets
+    (a broadcast add over short rows costs about twice as much)."""
+    size = index.shape[0] * width
+    if xp is not np or size > _OFFSETS_MAX:
+        return (index[:, None] * width + xp.arange(width)).reshape(-1)
+    offs = _OFFSETS.get(width)
+    if offs is None or offs.shape[0] < size:
+        offs = np.tile(np.arange(width), -(-min(max(2 * size, 4096), _OFFSETS_MAX) // width))
+        offs.flags.writeable = False
+        _OFFSETS[width] = offs
+    flat = np.repeat(index * width, width)
+    flat += offs[:size]
+    return flat
 
 
 def coalesce_rows(index: Any, rows: Any) -> tuple[Any, Any]:

@@ -267,6 +267,7 @@ def _conv_bwd(g: Any, x: Any, w: Any, geo: _Geo, groups: int, mode: str, c: int,
     if not (need_x or need_w):
         return gx, gw
     wt = wm.transpose(0, 2, 1) if need_x else None
+    batch_last = need_x and _batch_last(geo, c)
 
     def chunk(r: tuple) -> Any:
         n0, n1 = r
@@ -285,7 +286,9 @@ def _conv_bwd(g: Any, x: Any, w: Any, geo: _Geo, groups: int, mode: str, c: int,
             cols = _cols(x[n0:n1], geo, mode).reshape(groups, -1, m * l_)
             part = gt @ cols.transpose(0, 2, 1)
             del cols
-        if need_x:  # dX = unpad(col2im(W^T dY'))
+        if need_x and batch_last:
+            gx[n0:n1] = _dx_batch_last(g[n0:n1], wt, geo, c, mode)
+        elif need_x:  # dX = unpad(col2im(W^T dY'))
             dcols = (wt[0] @ gt[0]) if groups == 1 else wt @ gt
             buf = _col2im_cm(dcols.reshape(c, geo.kh, geo.kw, m, geo.oh, geo.wv), geo)
             del dcols
@@ -365,6 +368,38 @@ def _flip_t(w: Any, groups: int) -> Any:
     wg = w.reshape(groups, oc // groups, cg, kh, kw).transpose(0, 2, 1, 3, 4)
     return get_array_module(w).ascontiguousarray(wg[..., ::-1, ::-1]).reshape(
         groups * cg, oc // groups, kh, kw)
+
+
+# Strided kernels that overlap a lot (4x4 stride 2: every input pixel in 4 windows) spend
+# their col2im on short strided rows, one per channel, sample, output row and tap. With the
+# batch as the last axis each of those adds moves m contiguous values instead (DCGAN's
+# 64 -> 128 4x4/2 input gradient: 21.4 -> 16.0 ms; 3x3 stride 2 measured slower).
+def _batch_last(geo: _Geo, c: int) -> bool:
+    sh, sw = geo.stride
+    return (sh > 1 or sw > 1) and geo.kh * geo.kw >= 4 * sh * sw and c >= 8
+
+
+def _dx_batch_last(g: Any, wt: Any, geo: _Geo, c: int, mode: str) -> Any:
+    """dX (m, c, H, W) of a chunk from dY (m, OC, OH, OW), with the batch as the last axis:
+    dcols = W^T dY'' (columns ordered oh, ow, n), then KH*KW strided adds."""
+    xp = get_array_module(g)
+    m, oc = g.shape[:2]
+    (sh, sw), (dh, dw) = geo.stride, geo.dil
+    groups = wt.shape[0]
+    gl = xp.ascontiguousarray(g.transpose(1, 2, 3, 0)).reshape(groups, oc // groups, -1)
+    dcols = (wt[0] @ gl[0]) if groups == 1 else wt @ gl
+    d = dcols.reshape(c, geo.kh, geo.kw, geo.oh, geo.ow, m)
+    buf = xp.zeros((c, geo.hp, geo.wp, m), g.dtype)
+    for i in range(geo.kh):
+        r = i * dh
+        for j in range(geo.kw):
+            q = j * dw
+            buf[:, r:r + sh * (geo.oh - 1) + 1:sh, q:q + sw * (geo.ow - 1) + 1:sw] += d[:, i, j]
+    full = buf.transpose(3, 0, 1, 2)
+    if mode == "zeros":
+        pt, pl = geo.pads[0], geo.pads[2]
+        return full[:, :, pt:pt + geo.h, pl:pl + geo.w]
+    return _unbuffer(full, geo, mode)
 
 
 def _col2im_cm(d: Any, geo: _Geo) -> Any:

@@ -236,3 +236,25 @@ def test_sample_major_gradcheck(sample_major_calls):
     check_grad(lambda a, c, d: sj.conv2d(a, c, d, stride=2, padding=1),
                rand(2, 2, 16, 16, seed=13), rand(3, 2, 3, 3, seed=14), rand(3, seed=15))
     assert sample_major_calls
+
+
+@pytest.mark.parametrize("kw", [{"stride": 2, "padding": 1}, {"stride": 2, "padding": 1,
+                                                             "groups": 2},
+                                {"stride": (2, 1), "padding": (1, 2), "dilation": (1, 2)}])
+def test_strided_overlapping_input_gradient_batch_last(kw, monkeypatch):
+    """4x4 stride-2 kernels take the batch-last input gradient; conv and its transpose."""
+    from shenjing.ops import conv
+
+    calls = []
+    real = conv._dx_batch_last
+    monkeypatch.setattr(conv, "_dx_batch_last", lambda *a: calls.append(1) or real(*a))
+    g = kw.get("groups", 1)
+    x, w = rand(3, 8, 14, 13, seed=16), rand(6, 8 // g, 4, 4, seed=17)
+    compare(lambda a, c: SF.conv2d(a, c, **kw), lambda a, c: F.conv2d(a, c, **kw), x, w)
+    assert calls
+    calls.clear()
+    if "dilation" not in kw:
+        xt, wt = rand(3, 8, 7, 6, seed=18), rand(8, 10 // g, 4, 4, seed=19)
+        compare(lambda a, c: SF.conv_transpose2d(a, c, **kw),
+                lambda a, c: F.conv_transpose2d(a, c, **kw), xt, wt)
+        assert calls  # a transposed conv's forward is a conv's input gradient
