@@ -6,8 +6,10 @@ batch is padded channel-major and its windows (C, KH, KW, m, OH, OW), viewed wit
 Y' = W cols, dW = sum dY' cols^T, dX = col2im(W^T dY') (or, for stride 1, the correlation of dY
 with the flipped filters). Only x is saved (the graph holds it anyway); backward rebuilds cols
 chunk by chunk, so the 9x-sized columns never outlive one chunk. Depthwise convs use
-elementwise taps instead. The transposed convolution is the adjoint: its forward is conv's
-input gradient and its backward conv's forward and weight gradient.
+elementwise taps instead; convs with few input taps (a first layer) lay cols out sample by
+sample, and strided overlapping kernels take their input gradient with the batch last.
+The transposed convolution is the adjoint: its forward is conv's input gradient and its
+backward conv's forward and weight gradient.
 """
 from __future__ import annotations
 
@@ -272,6 +274,10 @@ def _conv_bwd(g: Any, x: Any, w: Any, geo: _Geo, groups: int, mode: str, c: int,
     def chunk(r: tuple) -> Any:
         n0, n1 = r
         m = n1 - n0
+        if batch_last:
+            gx[n0:n1] = _dx_batch_last(g[n0:n1], wt, geo, c, mode)
+            if not need_w:
+                return None
         gt = g[n0:n1].transpose(1, 0, 2, 3)  # dY' (OC, m, OH, WV), junk columns zero
         if geo.wv == geo.ow:
             gt = xp.ascontiguousarray(gt)
@@ -286,9 +292,7 @@ def _conv_bwd(g: Any, x: Any, w: Any, geo: _Geo, groups: int, mode: str, c: int,
             cols = _cols(x[n0:n1], geo, mode).reshape(groups, -1, m * l_)
             part = gt @ cols.transpose(0, 2, 1)
             del cols
-        if need_x and batch_last:
-            gx[n0:n1] = _dx_batch_last(g[n0:n1], wt, geo, c, mode)
-        elif need_x:  # dX = unpad(col2im(W^T dY'))
+        if need_x and not batch_last:  # dX = unpad(col2im(W^T dY'))
             dcols = (wt[0] @ gt[0]) if groups == 1 else wt @ gt
             buf = _col2im_cm(dcols.reshape(c, geo.kh, geo.kw, m, geo.oh, geo.wv), geo)
             del dcols
@@ -324,6 +328,7 @@ _SM_MIN_PIXELS = 64
 
 
 def _sample_major(geo: _Geo, c: int, groups: int) -> bool:
+    """Whether a conv of ``c`` input channels runs sample-major (few taps, enough pixels)."""
     return groups == 1 and c * geo.kh * geo.kw <= _SM_TAPS and \
         geo.oh * geo.ow >= _SM_MIN_PIXELS
 
@@ -375,6 +380,7 @@ def _flip_t(w: Any, groups: int) -> Any:
 # batch as the last axis each of those adds moves m contiguous values instead (DCGAN's
 # 64 -> 128 4x4/2 input gradient: 21.4 -> 16.0 ms; 3x3 stride 2 measured slower).
 def _batch_last(geo: _Geo, c: int) -> bool:
+    """Whether the input gradient runs batch-last (strided, each pixel in 4+ windows)."""
     sh, sw = geo.stride
     return (sh > 1 or sw > 1) and geo.kh * geo.kw >= 4 * sh * sw and c >= 8
 
