@@ -55,3 +55,14 @@ def test_coalesce_rows_gives_sorted_unique_indices_and_row_sums():
     u, s = coalesce_rows(distinct, rows[:3])
     np.testing.assert_array_equal(u, [1, 3, 4])
     np.testing.assert_array_equal(s, rows[[1, 2, 0]])
+
+
+@pytest.mark.parametrize("rows_n", [3, 5000, 30000])  # cached offsets: grown, and bypassed
+def test_scatter_add_rows_flat_index_for_small_and_large_batches(rows_n):
+    rng = np.random.default_rng(3)
+    index = rng.integers(0, 700, rows_n)
+    rows = rng.standard_normal((rows_n, 80)).astype(np.float32)
+    out = np.zeros((700, 80), np.float32)
+    expected = np.zeros((700, 80), np.float32)
+    np.add.at(expected, index, rows)  # NumPy's row scatter: the same additions in order
+    np.testing.assert_array_equal(scatter_add_rows(out, index, rows), expected)
