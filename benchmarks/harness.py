@@ -140,7 +140,10 @@ def markdown(results: list[Result], header: str = "") -> str:
              "shenjing is at least as fast as PyTorch; 0.5 means twice as slow.",
              "`single`: NumPy BLAS (threadpoolctl) and torch limited to 1 thread; "
              "`default`: each library's default thread count.",
-             "Times are the lower quartile of rounds alternated between the libraries, after warm-up.", "",
+             "Times are the lower quartile of rounds alternated between the libraries, after warm-up.",
+             "In this shared process PyTorch also runs with shenjing's process-wide malloc tuning "
+             "(freed memory kept), which speeds some of its workloads up (LSTM step ~120 -> ~87 "
+             "ms); SEPARATE.md times each library in its own processes.", "",
              "| workload | threads | shenjing | torch | ratio | note |",
              "|---|---|---|---|---|---|"]
     lines += [_row(r) for r in results]
