@@ -311,3 +311,23 @@ def test_few_tap_conv_splits_its_samples_over_threads_and_matches_torch(two_thre
             lambda x, w, b: torch.nn.functional.conv2d(x, w, b, padding=1),
             x, w, b, atol=1e-4, rtol=1e-4, grad_atol=2e-3)
     assert _was_split(splits), "the op never split its work over the threads"
+
+
+@needs_blas_control
+def test_parts_run_under_the_callers_numpy_errstate(two_threads):
+    with np.errstate(over="raise", divide="ignore"):
+        seen = threads.parallel_map(lambda _: (np.geterr()["over"], np.geterr()["divide"]),
+                                    list(range(4)))
+    assert seen == [("raise", "ignore")] * 4
+
+
+@needs_blas_control
+def test_lstm_rows_on_threads_keep_overflow_quiet(two_threads, splits):
+    import warnings
+
+    layer = shenjing.nn.LSTM(4, 8)
+    x = shenjing.tensor(rand(5, 64, 4, seed=22) * 1000)  # exp overflows in the gates
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y, (h, c) = layer(x)
+    assert np.isfinite(y.detach().numpy()).all() and _was_split(splits)

@@ -14,6 +14,7 @@ oversubscribe the cores.
 """
 from __future__ import annotations
 
+import contextvars
 import ctypes
 import os
 import threading
@@ -155,7 +156,10 @@ def parallel_map(fn: Callable[[Any], Any], parts: Sequence[Any]) -> list:
             def share(k: int) -> list:
                 return [(i, fn(parts[i])) for i in range(k, len(parts), w)]
 
-            futures = [_S["pool"].submit(share, k) for k in range(1, w)]
+            # workers run in copies of the caller's context: NumPy's errstate (a context
+            # variable) and any other context state hold inside the region as outside it
+            futures = [_S["pool"].submit(contextvars.copy_context().run, share, k)
+                       for k in range(1, w)]
             try:
                 done = share(0)
             finally:  # never leave a worker running past the region, even on an error
