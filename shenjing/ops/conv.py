@@ -157,18 +157,22 @@ def _dw_grads(g: Any, win: Any, w: Any, geo: _Geo, need_x: bool, need_w: bool) -
 # Channel-major layout: a chunk of m samples is padded into a (C, m, HB, WB) buffer, its
 # windows copied once into cols (C*KH*KW, m*OH*WV), and each pass is ONE large GEMM:
 #   Y' (OC, m L) = W (OC, CK) @ cols,  dW += dY' (OC, m L) @ cols^T,  dcols = W^T @ dY'.
-# The batch is cut into a few chunks so the 9x-sized cols stay cache-sized and never live
-# beyond one chunk; backward rebuilds them from the input (which the graph keeps anyway).
-_CHUNK_BYTES = 1 << 23
+# The batch is cut into chunks so the 9x-sized cols stay cache-sized (about an L2's worth:
+# a 64-channel 32x32 conv's forward+backward is 15-20% faster with 2 MiB chunks than 8 MiB)
+# and never live beyond one chunk; backward rebuilds them from the input (which the graph
+# keeps anyway). A chunk's cols are never smaller than the weight matrix, which every
+# chunk's GEMM reads again (512 channels at 4x4: 2 MiB chunks were 15% slower).
+_CHUNK_BYTES = 1 << 21
 _PAR_BYTES = 1 << 18  # less cols than this in all: one thread (the hand-off would cost more)
 
 
-def _chunks(n: int, per_sample: int) -> list:
-    """Balanced [n0, n1) ranges over the batch with at most _CHUNK_BYTES of cols each, as
-    many as a multiple of the intra-op threads (which take them in turn) when it pays."""
+def _chunks(n: int, per_sample: int, wbytes: int = 0) -> list:
+    """Balanced [n0, n1) ranges over the batch with at most max(_CHUNK_BYTES, wbytes) of
+    cols each, as many as a multiple of the intra-op threads (which take them in turn)
+    when it pays."""
     if n == 0:
         return []
-    k = max(1, -(-per_sample * n // _CHUNK_BYTES))
+    k = max(1, -(-per_sample * n // max(_CHUNK_BYTES, wbytes)))
     w = threads.workers() if per_sample * n >= _PAR_BYTES else 1
     k = min(n, -(-k // w) * w)
     if k <= 1:
@@ -236,7 +240,7 @@ def _conv_fwd(x: Any, w: Any, geo: _Geo, groups: int, mode: str, b: Any = None) 
             xp.add(out, b[:, None, None], out=y[n0:n1])
 
     per = c * geo.kh * geo.kw * geo.oh * geo.wv * x.dtype.itemsize
-    split_parts(chunk, xp, _chunks(n, per))
+    split_parts(chunk, xp, _chunks(n, per, w.nbytes))
     return y
 
 
@@ -303,7 +307,7 @@ def _conv_bwd(g: Any, x: Any, w: Any, geo: _Geo, groups: int, mode: str, c: int,
                 gx[n0:n1] = _unbuffer(buf.transpose(1, 0, 2, 3), geo, mode)
         return part
 
-    parts = split_parts(chunk, xp, _chunks(n, c * k * l_ * g.dtype.itemsize))
+    parts = split_parts(chunk, xp, _chunks(n, c * k * l_ * g.dtype.itemsize, w.nbytes))
     if need_w:
         gw = _sum_parts(parts, wm.shape, g.dtype, xp).reshape(w.shape)
     return gx, gw
