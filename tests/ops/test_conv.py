@@ -33,15 +33,19 @@ CONV2D = [
 ]
 
 
-@pytest.mark.parametrize("xs,ws,kw", CONV2D)
-@pytest.mark.parametrize("bias", [True, False])
-def test_conv2d_parity(xs, ws, kw, bias):
-    x, w, b = rand(*xs, seed=1), rand(*ws, seed=2), rand(ws[0], seed=3)
+def _conv2d_parity(xs: tuple, ws: tuple, kw: dict, bias: bool, seed: int) -> None:
+    x, w, b = rand(*xs, seed=seed), rand(*ws, seed=seed + 1), rand(ws[0], seed=seed + 2)
     if bias:
         compare(lambda a, c, d: SF.conv2d(a, c, d, **kw),
                 lambda a, c, d: F.conv2d(a, c, d, **kw), x, w, b)
     else:
         compare(lambda a, c: SF.conv2d(a, c, **kw), lambda a, c: F.conv2d(a, c, **kw), x, w)
+
+
+@pytest.mark.parametrize("xs,ws,kw", CONV2D)
+@pytest.mark.parametrize("bias", [True, False])
+def test_conv2d_parity(xs, ws, kw, bias):
+    _conv2d_parity(xs, ws, kw, bias, seed=1)
 
 
 def test_conv2d_unbatched_and_zero_batch():
@@ -203,12 +207,7 @@ def sample_major_calls(monkeypatch):
 @pytest.mark.parametrize("xs,ws,kw", SAMPLE_MAJOR)
 @pytest.mark.parametrize("bias", [True, False])
 def test_conv2d_sample_major_parity(xs, ws, kw, bias, sample_major_calls):
-    x, w, b = rand(*xs, seed=4), rand(*ws, seed=5), rand(ws[0], seed=6)
-    if bias:
-        compare(lambda a, c, d: SF.conv2d(a, c, d, **kw),
-                lambda a, c, d: F.conv2d(a, c, d, **kw), x, w, b)
-    else:
-        compare(lambda a, c: SF.conv2d(a, c, **kw), lambda a, c: F.conv2d(a, c, **kw), x, w)
+    _conv2d_parity(xs, ws, kw, bias, seed=4)
     assert len(sample_major_calls) >= 2  # forward and the weight gradient
 
 
