@@ -33,7 +33,8 @@ CONV2D = [
 ]
 
 
-def _conv2d_parity(xs: tuple, ws: tuple, kw: dict, bias: bool, seed: int) -> None:
+def compare_conv2d(xs: tuple, ws: tuple, kw: dict, bias: bool, seed: int) -> None:
+    """Assert conv2d equals PyTorch's (output and every input gradient) on random data."""
     x, w, b = rand(*xs, seed=seed), rand(*ws, seed=seed + 1), rand(ws[0], seed=seed + 2)
     if bias:
         compare(lambda a, c, d: SF.conv2d(a, c, d, **kw),
@@ -45,7 +46,7 @@ def _conv2d_parity(xs: tuple, ws: tuple, kw: dict, bias: bool, seed: int) -> Non
 @pytest.mark.parametrize("xs,ws,kw", CONV2D)
 @pytest.mark.parametrize("bias", [True, False])
 def test_conv2d_parity(xs, ws, kw, bias):
-    _conv2d_parity(xs, ws, kw, bias, seed=1)
+    compare_conv2d(xs, ws, kw, bias, seed=1)
 
 
 def test_conv2d_unbatched_and_zero_batch():
@@ -207,7 +208,7 @@ def sample_major_calls(monkeypatch):
 @pytest.mark.parametrize("xs,ws,kw", SAMPLE_MAJOR)
 @pytest.mark.parametrize("bias", [True, False])
 def test_conv2d_sample_major_parity(xs, ws, kw, bias, sample_major_calls):
-    _conv2d_parity(xs, ws, kw, bias, seed=4)
+    compare_conv2d(xs, ws, kw, bias, seed=4)
     assert len(sample_major_calls) >= 2  # forward and the weight gradient
 
 
