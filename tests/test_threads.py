@@ -331,3 +331,17 @@ def test_lstm_rows_on_threads_keep_overflow_quiet(two_threads, splits):
         warnings.simplefilter("error")
         y, (h, c) = layer(x)
     assert np.isfinite(y.detach().numpy()).all() and _was_split(splits)
+
+
+def test_gpu_arrays_get_no_thread_splits(two_threads):
+    """On a GPU (any array module but NumPy) kernels take whole batches: one row range per
+    recurrent layer, and conv chunks sized for memory only, not for the host threads."""
+    from shenjing.ops import conv, recurrent
+
+    gpu = object()  # stands for cupy: only ``xp is np`` is asked
+    assert recurrent._row_ranges(gpu, 64) == [(0, 64)]
+    assert recurrent._row_ranges(np, 64) == [(0, 32), (32, 64)]
+    assert conv._chunks(gpu, 64, 1 << 20) == [(0, 8), (8, 16), (16, 24), (24, 32), (32, 40),
+                                              (40, 48), (48, 56), (56, 64)]  # 8 MiB each
+    assert len(conv._chunks(np, 64, 1 << 20)) == 32  # 2 MiB each, a multiple of 2 threads
+    assert len(conv._chunks(gpu, 3, 1 << 10)) == 1

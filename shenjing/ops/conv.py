@@ -163,17 +163,19 @@ def _dw_grads(g: Any, win: Any, w: Any, geo: _Geo, need_x: bool, need_w: bool) -
 # keeps anyway). A chunk's cols are never smaller than the weight matrix, which every
 # chunk's GEMM reads again (512 channels at 4x4: 2 MiB chunks were 15% slower).
 _CHUNK_BYTES = 1 << 21
+_GPU_CHUNK_BYTES = 1 << 23  # a GPU has no L2 to fit and pays per kernel launch
 _PAR_BYTES = 1 << 18  # less cols than this in all: one thread (the hand-off would cost more)
 
 
-def _chunks(n: int, per_sample: int, wbytes: int = 0) -> list:
+def _chunks(xp: Any, n: int, per_sample: int, wbytes: int = 0) -> list:
     """Balanced [n0, n1) ranges over the batch with at most max(_CHUNK_BYTES, wbytes) of
     cols each, as many as a multiple of the intra-op threads (which take them in turn)
-    when it pays."""
+    when it pays; on a GPU larger chunks, one after another."""
     if n == 0:
         return []
-    k = max(1, -(-per_sample * n // max(_CHUNK_BYTES, wbytes)))
-    w = threads.workers() if per_sample * n >= _PAR_BYTES else 1
+    cpu = xp is np
+    k = max(1, -(-per_sample * n // max(_CHUNK_BYTES if cpu else _GPU_CHUNK_BYTES, wbytes)))
+    w = threads.workers() if cpu and per_sample * n >= _PAR_BYTES else 1
     k = min(n, -(-k // w) * w)
     if k <= 1:
         return [(0, n)]
@@ -225,7 +227,7 @@ def _conv_fwd(x: Any, w: Any, geo: _Geo, groups: int, mode: str, b: Any = None) 
             if b is not None:
                 out += b[:, None]
 
-        split_parts(chunk_sm, xp, _chunks(n, c * geo.kh * geo.kw * l_ * x.dtype.itemsize))
+        split_parts(chunk_sm, xp, _chunks(xp, n, c * geo.kh * geo.kw * l_ * x.dtype.itemsize))
         return y
 
     def chunk(r: tuple) -> None:
@@ -240,7 +242,7 @@ def _conv_fwd(x: Any, w: Any, geo: _Geo, groups: int, mode: str, b: Any = None) 
             xp.add(out, b[:, None, None], out=y[n0:n1])
 
     per = c * geo.kh * geo.kw * geo.oh * geo.wv * x.dtype.itemsize
-    split_parts(chunk, xp, _chunks(n, per, w.nbytes))
+    split_parts(chunk, xp, _chunks(xp, n, per, w.nbytes))
     return y
 
 
@@ -307,7 +309,7 @@ def _conv_bwd(g: Any, x: Any, w: Any, geo: _Geo, groups: int, mode: str, c: int,
                 gx[n0:n1] = _unbuffer(buf.transpose(1, 0, 2, 3), geo, mode)
         return part
 
-    parts = split_parts(chunk, xp, _chunks(n, c * k * l_ * g.dtype.itemsize, w.nbytes))
+    parts = split_parts(chunk, xp, _chunks(xp, n, c * k * l_ * g.dtype.itemsize, w.nbytes))
     if need_w:
         gw = _sum_parts(parts, wm.shape, g.dtype, xp).reshape(w.shape)
     return gx, gw
@@ -356,7 +358,7 @@ def _dw_sm(g: Any, x: Any, geo: _Geo, mode: str) -> Any:
         return xp.matmul(gs, cols.transpose(0, 2, 1)).sum(axis=0)
 
     ck = x.shape[1] * geo.kh * geo.kw
-    parts = split_parts(chunk, xp, _chunks(n, ck * l_ * x.dtype.itemsize))
+    parts = split_parts(chunk, xp, _chunks(xp, n, ck * l_ * x.dtype.itemsize))
     return _sum_parts(parts, (oc, ck), g.dtype, xp)
 
 

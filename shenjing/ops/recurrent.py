@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+import numpy as np
+
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from ..backend import get_array_module, threads
@@ -53,8 +55,11 @@ def _steps(batch_sizes: Sequence[int], reverse: bool) -> list[tuple[int, int]]:
 _ROWS_PER_THREAD = 16  # fewer rows than this per thread: the GIL hand-offs cost more
 
 
-def _row_ranges(n: int) -> list[tuple[int, int]]:
-    """[lo, hi) batch row ranges, one per intra-op thread when the batch is large enough."""
+def _row_ranges(xp: Any, n: int) -> list[tuple[int, int]]:
+    """[lo, hi) batch row ranges, one per intra-op thread when the batch is large enough
+    (one range on a GPU, whose kernels take the whole batch at once)."""
+    if xp is not np:
+        return [(0, n)]
     k = max(1, min(threads.workers(), n // _ROWS_PER_THREAD))
     return [(n * i // k, n * (i + 1) // k) for i in range(k)]
 
@@ -112,7 +117,7 @@ def _forward_dir(mode: str, x: Any, h0: Any, c0: Any, w: list, bs: Sequence[int]
     def rows(r: tuple) -> None:
         _forward_rows(mode, xp, cache, whh_t, h, c, y, hid, r[0], r[1])
 
-    split_parts(rows, xp, _row_ranges(n))
+    split_parts(rows, xp, _row_ranges(xp, n))
     return h, c, cache
 
 
@@ -210,7 +215,7 @@ def _backward_dir(mode: str, x: Any, w: list, cache: dict, dy: Any, dh: Any, dc:
     def rows(r: tuple) -> None:
         _backward_rows(mode, xp, cache, grads, w_hh, w_hr, dy, dh, dc, hid, r[0], r[1])
 
-    split_parts(rows, xp, _row_ranges(dh.shape[0]))
+    split_parts(rows, xp, _row_ranges(xp, dh.shape[0]))
     # dW_hh = sum_t dGh_t^T h_{t-1}: one matmul over all stacked steps
     dw_hh = xp.matmul(dg_all.T, hp_all)
     if mode == "GRU":
