@@ -35,6 +35,7 @@ class Workload:
     per: int = 1
     unit: str = "ms"  # "us" or "ms": how the per-``per`` time is printed
     note: str = ""
+    warmup: int = 3  # calls before timing: training workloads with a slow start need more
 
 
 @dataclass
@@ -117,7 +118,8 @@ def run_workloads(workloads: list[Workload], modes: tuple[str, ...] = ("single",
     for mode in modes:
         with thread_mode(mode):
             for w in workloads:
-                sj_s, th_s = time_pair(w.shenjing, w.torch, rounds=2 * repeat)
+                sj_s, th_s = time_pair(w.shenjing, w.torch, warmup=w.warmup,
+                                       rounds=2 * repeat)
                 r = Result(w, mode, sj_s / w.per, th_s / w.per)
                 results.append(r)
                 print(_row(r), flush=True)

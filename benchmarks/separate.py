@@ -34,7 +34,7 @@ from harness import calibrate, thread_mode, timed_round
 w = importlib.import_module({module!r}).WORKLOADS[{index}]
 fn = w.shenjing if {lib!r} == "shenjing" else w.torch
 with thread_mode({threads!r}):
-    number = calibrate(fn, 3, 0.05)
+    number = calibrate(fn, w.warmup, 0.05)
     rounds = [timed_round(fn, number) / w.per for _ in range({rounds})]
 print(json.dumps({{"name": w.name, "rounds": rounds}}))
 """
