@@ -64,6 +64,18 @@ def _row_ranges(xp: Any, n: int) -> list[tuple[int, int]]:
     return [(n * i // k, n * (i + 1) // k) for i in range(k)]
 
 
+def _add_row(xp: Any, a: Any, row: Any) -> None:
+    """a += row (broadcast over a's rows), on the intra-op threads when a is large."""
+    if xp is not np:
+        a += row
+        return
+
+    def add(lo: int, hi: int) -> None:
+        a[lo:hi] += row
+
+    threads.parallel_range(add, a.shape[0], 2 * a.nbytes)
+
+
 def _active(steps: list, lo: int, hi: int) -> list[tuple[slice, int, int]]:
     """Per step in processing order, for rows [lo, hi): (packed row slice, lo, end) of the
     rows still active (batch sizes are non-increasing, so they are a prefix of the range)."""
@@ -86,19 +98,25 @@ def _forward_dir(mode: str, x: Any, h0: Any, c0: Any, w: list, bs: Sequence[int]
     gh = w_hh.shape[0]
     hid = gh // _GATES[mode]
     dt = x.dtype
-    # input projection of every step at once: A = X W_ih^T (+ biases folded in)
-    a_all = xp.matmul(x, w_ih.T)
+    w_ih_t, whh_t = w_ih.T, w_hh.T.copy()
+    bias = None
     if b_ih is not None:
-        a_all += b_ih
-        if mode == "GRU":
-            a_all[:, :2 * hid] += b_hh[:2 * hid]
-        else:
-            a_all += b_hh
-    whh_t = w_hh.T.copy()
+        bias = b_ih + b_hh
+        if mode == "GRU":  # b_hn stays inside r * (W_hn h + b_hn)
+            bias[2 * hid:] = b_ih[2 * hid:]
+    half = None
     if mode == "LSTM":
-        # g = tanh(u) = 2 sig(2u) - 1: double the g pre-activation so ONE sigmoid covers i,f,g,o
-        a_all[:, 2 * hid:3 * hid] *= 2.0
-        whh_t[:, 2 * hid:3 * hid] *= 2.0
+        # sig(u) = (1 + tanh(u / 2)) / 2: the i, f, o pre-activations (weights and biases) are
+        # halved so that ONE tanh covers all four gates, then s = t / 2 + 1 / 2 on i, f, o
+        half = xp.full(gh, 0.5, dt)
+        half[2 * hid:3 * hid] = 1.0
+        w_ih_t, whh_t = w_ih_t * half, whh_t * half
+        if bias is not None:
+            bias *= half
+    # input projection of every step at once: A = X W_ih^T (+ biases folded in)
+    a_all = xp.matmul(x, w_ih_t)
+    if bias is not None:
+        _add_row(xp, a_all, bias)
     h = h0.copy()
     hout = h.shape[1]
     cache: dict = {"A": a_all, "Hp": xp.empty((total, hout), dt) if save else None,
@@ -106,7 +124,7 @@ def _forward_dir(mode: str, x: Any, h0: Any, c0: Any, w: list, bs: Sequence[int]
     c = None
     if mode == "LSTM":
         c = c0.copy()
-        cache.update(TC=xp.empty((total, hid), dt),
+        cache.update(TC=xp.empty((total, hid), dt), half=half, lift=1.0 - half,
                      Cp=xp.empty((total, hid), dt) if save else None,
                      R=xp.empty((total, hid), dt) if w_hr is not None else None,
                      whr_t=w_hr.T.copy() if w_hr is not None else None)
@@ -130,6 +148,7 @@ def _forward_rows(mode: str, xp: Any, cache: dict, whh_t: Any, h: Any, c: Any, y
     t1 = xp.empty((hi - lo, hid), dt)
     if mode == "LSTM":
         tc_all, cp_all, r_all, whr_t = cache["TC"], cache["Cp"], cache["R"], cache["whr_t"]
+        half, lift = cache["half"], cache["lift"]
     elif mode == "GRU":
         gh_all, bhn = cache["GH"], cache["bhn"]
     for s, r0, e in _active(cache["steps"], lo, hi):
@@ -141,10 +160,10 @@ def _forward_rows(mode: str, xp: Any, cache: dict, whh_t: Any, h: Any, c: Any, y
         if mode == "LSTM":
             xp.matmul(hb, whh_t, out=tmp[:m])
             a += tmp[:m]
-            _sigmoid_(xp, a)
+            xp.tanh(a, out=a)
+            a *= half
+            a += lift  # i, f, o: sig(u) = tanh(u / 2) / 2 + 1 / 2; g: tanh(u)
             i, f, g, o = a[:, :hid], a[:, hid:2 * hid], a[:, 2 * hid:3 * hid], a[:, 3 * hid:]
-            xp.multiply(g, 2.0, out=g)
-            xp.subtract(g, 1.0, out=g)
             cb = c[r0:e]
             if cp_all is not None:
                 cp_all[s] = cb
@@ -152,12 +171,7 @@ def _forward_rows(mode: str, xp: Any, cache: dict, whh_t: Any, h: Any, c: Any, y
             xp.multiply(i, g, out=t1[:m])
             cb += t1[:m]
             tc = tc_all[s]
-            # tanh(c) = 2 sig(2c) - 1 (NumPy's exp is about twice as fast as its tanh)
-            xp.multiply(cb, -2.0, out=tc)
-            xp.exp(tc, out=tc)
-            xp.add(tc, 1.0, out=tc)
-            xp.divide(2.0, tc, out=tc)
-            xp.subtract(tc, 1.0, out=tc)
+            xp.tanh(cb, out=tc)
             if whr_t is None:
                 xp.multiply(o, tc, out=hb)
             else:
@@ -211,9 +225,18 @@ def _backward_dir(mode: str, x: Any, w: list, cache: dict, dy: Any, dh: Any, dc:
         grads["HR"] = xp.empty((total, w_hr.shape[0]), a_all.dtype)
     if mode == "GRU":
         grads["XN"] = xp.empty((total, hid), a_all.dtype)  # dL/d(W_in x + b_in)
+    if mode == "LSTM":
+        grads["K"] = xp.empty((total, hid), a_all.dtype)
+
+        def factors(r: tuple) -> None:
+            _lstm_factors(xp, cache, grads, hid, r[0], r[1])
+
+        split_parts(factors, xp, _blocks(xp, total))
+    live_dy = bool(dy.any())  # a loss on h_n alone sends zeros for every step's output
 
     def rows(r: tuple) -> None:
-        _backward_rows(mode, xp, cache, grads, w_hh, w_hr, dy, dh, dc, hid, r[0], r[1])
+        _backward_rows(mode, xp, cache, grads, w_hh, w_hr, dy if live_dy else None, dh, dc,
+                       hid, r[0], r[1])
 
     split_parts(rows, xp, _row_ranges(xp, dh.shape[0]))
     # dW_hh = sum_t dGh_t^T h_{t-1}: one matmul over all stacked steps
@@ -227,53 +250,75 @@ def _backward_dir(mode: str, x: Any, w: list, cache: dict, dy: Any, dh: Any, dc:
     dx = xp.matmul(dgx, w_ih) if need_dx else None  # dL/dx = dG W_ih
     out = [dw_ih, dw_hh]
     if has_bias:
-        out += [dgx.sum(0), dg_all.sum(0)]
+        db = dg_all.sum(0)
+        out += [dgx.sum(0) if mode == "GRU" else db.copy(), db]
     if w_hr is not None:
         out.append(xp.matmul(grads["HR"].T, cache["R"]))
     return out, dx
 
 
+_BLOCK_ROWS = 256  # rows per block of the LSTM backward factors: a few arrays fit in L2
+
+
+def _blocks(xp: Any, total: int) -> list[tuple[int, int]]:
+    """[lo, hi) row blocks covering ``total`` rows (one block on a GPU)."""
+    if xp is not np:
+        return [(0, total)]
+    return [(lo, min(lo + _BLOCK_ROWS, total)) for lo in range(0, total, _BLOCK_ROWS)]
+
+
+def _lstm_factors(xp: Any, cache: dict, grads: dict, hid: int, lo: int, hi: int) -> None:
+    """The step-independent factors of the LSTM gate gradients, for rows [lo, hi) of every
+    step at once, so that the reversed step loop is left with a few multiplies:
+    dL/du_{i,f,g} = dL/dc * (g sig'(u_i), c_{t-1} sig'(u_f), i tanh'(u_g)),
+    dL/du_o = dL/dh * tanh(c) sig'(u_o) (written into G), dL/dc += dL/dh * o tanh'(c) (K)."""
+    a, p, k = cache["A"][lo:hi], grads["G"][lo:hi], grads["K"][lo:hi]
+    tc, cp = cache["TC"][lo:hi], cache["Cp"][lo:hi]
+    i, g, o = a[:, :hid], a[:, 2 * hid:3 * hid], a[:, 3 * hid:]
+    pi, pf, pg, po = p[:, :hid], p[:, hid:2 * hid], p[:, 2 * hid:3 * hid], p[:, 3 * hid:]
+    xp.subtract(1.0, a, out=p)
+    p *= a  # sig' = s (1 - s): right for i, f, o
+    xp.multiply(g, g, out=pg)
+    xp.subtract(1.0, pg, out=pg)  # tanh' = 1 - g^2
+    pi *= g
+    pf *= cp
+    pg *= i
+    po *= tc
+    xp.multiply(tc, tc, out=k)
+    xp.subtract(1.0, k, out=k)
+    k *= o
+
+
 def _backward_rows(mode: str, xp: Any, cache: dict, grads: dict, w_hh: Any, w_hr: Any,
                    dy: Any, dh: Any, dc: Any, hid: int, lo: int, hi: int) -> None:
-    """The reversed step loop of ``_backward_dir`` for batch rows [lo, hi)."""
+    """The reversed step loop of ``_backward_dir`` for batch rows [lo, hi); ``dy`` is None
+    when every step's output gradient is zero."""
     a_all, hp_all, dg_all = cache["A"], cache["Hp"], grads["G"]
     dt, gh = a_all.dtype, a_all.shape[1]
     t1 = xp.empty((hi - lo, hid), dt)
     wt = xp.empty((hi - lo, gh), dt)
     if mode == "LSTM":
-        tc_all, cp_all, dhr_all = cache["TC"], cache["Cp"], grads.get("HR")
+        k_all, dhr_all = grads["K"], grads.get("HR")
         dr = xp.empty((hi - lo, hid), dt) if w_hr is not None else None
     elif mode == "GRU":
         gh_all, dxn_all = cache["GH"], grads["XN"]
     for s, r0, e in reversed(_active(cache["steps"], lo, hi)):
         m = e - r0
         dhb = dh[r0:e]
-        dhb += dy[s]
+        if dy is not None:
+            dhb += dy[s]
         a, d = a_all[s], dg_all[s]
         if mode == "LSTM":
-            i, f, g, o = a[:, :hid], a[:, hid:2 * hid], a[:, 2 * hid:3 * hid], a[:, 3 * hid:]
-            di, df, dgg, do = d[:, :hid], d[:, hid:2 * hid], d[:, 2 * hid:3 * hid], d[:, 3 * hid:]
-            tc, dcb, tb = tc_all[s], dc[r0:e], t1[:m]
+            dcb, tb = dc[r0:e], t1[:m]
             if w_hr is not None:
                 dhr_all[s] = dhb  # dL/dW_hr = sum_t dh_t^T r_t
                 dhb = xp.matmul(dhb, w_hr, out=dr[:m])  # dL/dr = dh W_hr
-            xp.multiply(dhb, tc, out=do)  # dL/do = dh tanh(c)
-            xp.multiply(tc, tc, out=tb)
-            xp.subtract(1.0, tb, out=tb)
-            tb *= o
-            tb *= dhb
+            xp.multiply(dhb, k_all[s], out=tb)
             dcb += tb  # dL/dc += dh o (1 - tanh(c)^2)
-            xp.multiply(dcb, g, out=di)
-            xp.multiply(dcb, cp_all[s], out=df)
-            xp.multiply(dcb, i, out=dgg)
-            dcb *= f  # dL/dc_{t-1} = dL/dc_t f
-            wb = wt[:m]
-            xp.subtract(1.0, a, out=wb)
-            wb *= a  # sig' = s (1 - s)
-            wg = wb[:, 2 * hid:3 * hid]
-            xp.multiply(g, g, out=wg)
-            xp.subtract(1.0, wg, out=wg)  # tanh' = 1 - g^2
-            d *= wb
+            d3 = d[:, :3 * hid].reshape(m, 3, hid)
+            d3 *= dcb[:, None, :]  # d holds the factors: dL/du_{i,f,g} = dc * factor
+            d[:, 3 * hid:] *= dhb  # dL/du_o = dh * factor
+            dcb *= a[:, hid:2 * hid]  # dL/dc_{t-1} = dL/dc_t f
             xp.matmul(d, w_hh, out=dh[r0:e])  # dL/dh_{t-1} = dG W_hh
         elif mode == "GRU":
             r, z, nn = a[:, :hid], a[:, hid:2 * hid], a[:, 2 * hid:]

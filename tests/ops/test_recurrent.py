@@ -178,3 +178,37 @@ def test_packing_errors():
         sj_rnn.pad_packed_sequence(p, total_length=3)
     with pytest.raises(ValueError, match="padding_side"):
         sj_rnn.pad_sequence([shenjing.zeros(2)], padding_side="middle")
+
+
+def _lstm_last_state_grads(mod, layer, x: np.ndarray, retain: bool = False) -> list:
+    """Grads of a loss on h_n alone (every step's output gradient is zero), once or twice."""
+    layer.zero_grad()
+    xt = mod.tensor(x, requires_grad=True)
+    _, (h, c) = layer(xt)
+    loss = (h * h).sum() + c.sum()
+    loss.backward(retain_graph=retain)
+    first = [xt.grad.numpy().copy()] + [p.grad.numpy().copy() for p in layer.parameters()]
+    if not retain:
+        return first
+    layer.zero_grad()
+    xt.grad = None
+    loss.backward()
+    return first + [xt.grad.numpy()] + [p.grad.numpy() for p in layer.parameters()]
+
+
+def test_lstm_many_rows_loss_on_last_state_matches_torch_and_backward_repeats():
+    """Row blocks of the backward factors (30 x 20 = 600 rows: three blocks), the skipped
+    zero output gradient, and a second backward through the same graph (the cached forward
+    must survive the first)."""
+    shenjing.manual_seed(3)
+    sj = shenjing.nn.LSTM(5, 16)
+    th = torch.nn.LSTM(5, 16)
+    th.load_state_dict({k: torch.tensor(v.detach().numpy()) for k, v in sj.state_dict().items()})
+    x = rand(30, 20, 5, seed=4, low=-2, high=2)
+    ours = _lstm_last_state_grads(shenjing, sj, x, retain=True)
+    ref = _lstm_last_state_grads(torch, th, x)
+    half = len(ours) // 2
+    for a, b in zip(ours[:half], ref):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    for a, b in zip(ours[half:], ours[:half]):
+        np.testing.assert_array_equal(a, b)

@@ -263,3 +263,21 @@ def test_defaults_match_torch():
                   "dampening", "amsgrad", "centered", "nesterov", "maximize"):
             if k in theirs:
                 assert ours[k] == theirs[k], (name, k)
+
+
+@pytest.mark.parametrize("name,kw", [CASES[13], CASES[16], CASES[18]],
+                         ids=[_ids(c) for c in (CASES[13], CASES[16], CASES[18])])
+def test_adam_on_a_large_tensor_block_by_block_matches_torch(name, kw):
+    """A tensor over 2^17 elements takes Adam's update block by block (in cache, over the
+    intra-op threads); a non-contiguous gradient falls back to the whole-tensor update."""
+    rng = np.random.default_rng(5)
+    sp, tp = _pair([rng.standard_normal((300, 500)).astype(np.float32)])
+    so, to = _make(name, sp, tp, kw)
+    for step in range(4):
+        g = np.random.default_rng(50 + step).standard_normal((300, 500)).astype(np.float32)
+        _set_grads(sp, tp, [g])
+        if step == 3:
+            sp[0].grad = sj.tensor(np.asfortranarray(g))
+        so.step()
+        to.step()
+    _check(sp, tp, what=name)
