@@ -4,6 +4,7 @@ The ops' parity tests use small inputs that stay on one thread; here inputs are 
 to be split over the threads, and must still equal PyTorch's results and the serial ones.
 """
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -322,25 +323,62 @@ def test_parts_run_under_the_callers_numpy_errstate(two_threads):
 
 
 @needs_blas_control
-def test_lstm_rows_on_threads_keep_overflow_quiet(two_threads, splits):
+@pytest.mark.parametrize("kind", ["LSTM", "GRU"])
+def test_recurrent_layers_on_threads_keep_overflow_quiet(two_threads, splits, kind):
     import warnings
 
-    layer = shenjing.nn.LSTM(4, 8)
-    x = shenjing.tensor(rand(5, 64, 4, seed=22) * 1000)  # exp overflows in the gates
+    layer = getattr(shenjing.nn, kind)(4, 8)
+    x = shenjing.tensor(rand(20, 64, 4, seed=22) * 1000)  # GRU's exp overflows in the gates
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        y, (h, c) = layer(x)
+        y, _ = layer(x)
     assert np.isfinite(y.detach().numpy()).all() and _was_split(splits)
 
 
+def _pipeline_calls(xp, k: int, fail_at: int | None = None) -> list:
+    from shenjing.ops import recurrent
+
+    calls: list = []
+
+    def task(name):
+        def run(c):
+            if name == "loop" and c == fail_at:
+                raise ValueError("loop failed")
+            time.sleep(0.002 if name == "loop" else 0.001)
+            calls.append((name, c, threading.get_ident()))
+        return run
+
+    recurrent._pipeline(xp, k, task("prep"), task("loop"), task("finish"))
+    return calls
+
+
+@needs_blas_control
+def test_recurrent_pipeline_runs_each_task_once_around_an_ordered_loop(two_threads, splits):
+    calls = _pipeline_calls(np, 6)
+    assert sorted((n, c) for n, c, _ in calls) == sorted(
+        (n, c) for n in ("prep", "loop", "finish") for c in range(6))
+    order = {(n, c): i for i, (n, c, _) in enumerate(calls)}
+    assert [c for n, c, _ in calls if n == "loop"] == list(range(6))
+    assert len({t for n, _, t in calls if n == "loop"}) == 1  # the loop stays on one thread
+    for c in range(6):
+        assert order[("prep", c)] < order[("loop", c)] < order[("finish", c)]
+    assert len({t for _, _, t in calls}) == 2 and _was_split(splits)
+    with pytest.raises(ValueError, match="loop failed"):  # an error ends it, no hang
+        _pipeline_calls(np, 6, fail_at=2)
+
+
 def test_gpu_arrays_get_no_thread_splits(two_threads):
-    """On a GPU (any array module but NumPy) kernels take whole batches: one row range per
-    recurrent layer, and conv chunks sized for memory only, not for the host threads."""
+    """On a GPU (any array module but NumPy) kernels take whole batches: a recurrent layer's
+    work runs in order on the calling thread, and conv chunks are sized for memory only,
+    not for the host threads."""
     from shenjing.ops import conv, recurrent
 
     gpu = object()  # stands for cupy: only ``xp is np`` is asked
-    assert recurrent._row_ranges(gpu, 64) == [(0, 64)]
-    assert recurrent._row_ranges(np, 64) == [(0, 32), (32, 64)]
+    calls = _pipeline_calls(gpu, 2)
+    assert [(n, c) for n, c, _ in calls] == [("prep", 0), ("loop", 0), ("finish", 0),
+                                             ("prep", 1), ("loop", 1), ("finish", 1)]
+    assert {t for _, _, t in calls} == {threading.get_ident()}
+    assert len(recurrent._step_chunks([(0, 4)] * 9, 1)) == 1
     assert conv._chunks(gpu, 64, 1 << 20) == [(0, 8), (8, 16), (16, 24), (24, 32), (32, 40),
                                               (40, 48), (48, 56), (56, 64)]  # 8 MiB each
     assert len(conv._chunks(np, 64, 1 << 20)) == 32  # 2 MiB each, a multiple of 2 threads

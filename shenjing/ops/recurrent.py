@@ -18,14 +18,14 @@ Gate math (PyTorch's order and equations):
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+import threading
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from ..backend import get_array_module, threads
-from ._util import split_parts
 from .shape import Slice
 
 _GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}
@@ -49,31 +49,9 @@ def _steps(batch_sizes: Sequence[int], reverse: bool) -> list[tuple[int, int]]:
 
 
 # ----------------------------------------------------------------------------- kernels
-# Batch rows never interact inside a layer, so the step loops run on row ranges: with several
-# intra-op threads each thread walks all the steps for its own rows (its small matmuls and
-# ufuncs release the GIL), instead of every tiny per-step op being shared out.
-_ROWS_PER_THREAD = 16  # fewer rows than this per thread: the GIL hand-offs cost more
-
-
-def _row_ranges(xp: Any, n: int) -> list[tuple[int, int]]:
-    """[lo, hi) batch row ranges, one per intra-op thread when the batch is large enough
-    (one range on a GPU, whose kernels take the whole batch at once)."""
-    if xp is not np:
-        return [(0, n)]
-    k = max(1, min(threads.workers(), n // _ROWS_PER_THREAD))
-    return [(n * i // k, n * (i + 1) // k) for i in range(k)]
-
-
-def _add_row(xp: Any, a: Any, row: Any) -> None:
-    """a += row (broadcast over a's rows), on the intra-op threads when a is large."""
-    if xp is not np:
-        a += row
-        return
-
-    def add(lo: int, hi: int) -> None:
-        a[lo:hi] += row
-
-    threads.parallel_range(add, a.shape[0], 2 * a.nbytes)
+# The step loop is sequential and made of small ops, so it runs on one thread; with two
+# intra-op threads the other one does the big independent work around it (the input
+# projection ahead of the loop, the weight-gradient GEMMs behind it): see _pipeline.
 
 
 def _active(steps: list, lo: int, hi: int) -> list[tuple[slice, int, int]]:
@@ -113,10 +91,7 @@ def _forward_dir(mode: str, x: Any, h0: Any, c0: Any, w: list, bs: Sequence[int]
         w_ih_t, whh_t = w_ih_t * half, whh_t * half
         if bias is not None:
             bias *= half
-    # input projection of every step at once: A = X W_ih^T (+ biases folded in)
-    a_all = xp.matmul(x, w_ih_t)
-    if bias is not None:
-        _add_row(xp, a_all, bias)
+    a_all = xp.empty((total, gh), dt)
     h = h0.copy()
     hout = h.shape[1]
     cache: dict = {"A": a_all, "Hp": xp.empty((total, hout), dt) if save else None,
@@ -132,16 +107,25 @@ def _forward_dir(mode: str, x: Any, h0: Any, c0: Any, w: list, bs: Sequence[int]
         cache.update(GH=xp.empty((total, gh), dt),
                      bhn=b_hh[2 * hid:] if b_hh is not None else None)
 
-    def rows(r: tuple) -> None:
-        _forward_rows(mode, xp, cache, whh_t, h, c, y, hid, r[0], r[1])
+    chunks = _step_chunks(cache["steps"], _CHUNKS if xp is np else 1)
 
-    split_parts(rows, xp, _row_ranges(xp, n))
+    def project(k: int) -> None:
+        # the input projection of a run of steps at once: A = X W_ih^T + biases
+        _, lo, hi = chunks[k]
+        xp.matmul(x[lo:hi], w_ih_t, out=a_all[lo:hi])
+        if bias is not None:
+            a_all[lo:hi] += bias
+
+    def steps(k: int) -> None:
+        _forward_rows(mode, xp, cache, whh_t, h, c, y, hid, chunks[k][0], 0, n)
+
+    _pipeline(xp, len(chunks), project, steps, None)
     return h, c, cache
 
 
 def _forward_rows(mode: str, xp: Any, cache: dict, whh_t: Any, h: Any, c: Any, y: Any,
-                  hid: int, lo: int, hi: int) -> None:
-    """The step loop of ``_forward_dir`` for batch rows [lo, hi) (state rows h[lo:hi])."""
+                  hid: int, steps: list, lo: int, hi: int) -> None:
+    """The step loop of ``_forward_dir`` over ``steps`` for batch rows [lo, hi)."""
     a_all, hp_all = cache["A"], cache["Hp"]
     dt, gh = a_all.dtype, a_all.shape[1]
     tmp = xp.empty((hi - lo, gh), dt)
@@ -151,7 +135,7 @@ def _forward_rows(mode: str, xp: Any, cache: dict, whh_t: Any, h: Any, c: Any, y
         half, lift = cache["half"], cache["lift"]
     elif mode == "GRU":
         gh_all, bhn = cache["GH"], cache["bhn"]
-    for s, r0, e in _active(cache["steps"], lo, hi):
+    for s, r0, e in _active(steps, lo, hi):
         m = e - r0
         hb = h[r0:e]
         if hp_all is not None:
@@ -227,44 +211,144 @@ def _backward_dir(mode: str, x: Any, w: list, cache: dict, dy: Any, dh: Any, dc:
         grads["XN"] = xp.empty((total, hid), a_all.dtype)  # dL/d(W_in x + b_in)
     if mode == "LSTM":
         grads["K"] = xp.empty((total, hid), a_all.dtype)
-
-        def factors(r: tuple) -> None:
-            _lstm_factors(xp, cache, grads, hid, r[0], r[1])
-
-        split_parts(factors, xp, _blocks(xp, total))
     live_dy = bool(dy.any())  # a loss on h_n alone sends zeros for every step's output
+    n = dh.shape[0]
+    chunks = _step_chunks(cache["steps"][::-1], _CHUNKS if xp is np else 1)
+    dx = xp.empty(x.shape, x.dtype) if need_dx else None
+    parts: dict = {k: [None] * len(chunks) for k in ("hh", "ih", "b", "bx", "hr")}
 
-    def rows(r: tuple) -> None:
+    def factors(c: int) -> None:
+        _, lo, hi = chunks[c]
+        step = _BLOCK_ROWS if xp is np else max(hi - lo, 1)  # row blocks that stay in cache
+        for b in range(lo, hi, step):
+            _lstm_factors(xp, cache, grads, hid, b, min(b + step, hi))
+
+    def steps(c: int) -> None:
         _backward_rows(mode, xp, cache, grads, w_hh, w_hr, dy if live_dy else None, dh, dc,
-                       hid, r[0], r[1])
+                       hid, chunks[c][0], 0, n)
 
-    split_parts(rows, xp, _row_ranges(xp, dh.shape[0]))
-    # dW_hh = sum_t dGh_t^T h_{t-1}: one matmul over all stacked steps
-    dw_hh = xp.matmul(dg_all.T, hp_all)
-    if mode == "GRU":
-        dgx = dg_all.copy()
-        dgx[:, 2 * hid:] = grads["XN"]
-    else:
-        dgx = dg_all
-    dw_ih = xp.matmul(dgx.T, x)
-    dx = xp.matmul(dgx, w_ih) if need_dx else None  # dL/dx = dG W_ih
-    out = [dw_ih, dw_hh]
+    def weights(c: int) -> None:
+        # per chunk of steps: dW_hh += dG^T H_{t-1}, dW_ih += dG^T X, dX = dG W_ih, db += sum
+        _, lo, hi = chunks[c]
+        dg = dgx = dg_all[lo:hi]
+        if mode == "GRU":
+            dgx = dg.copy()
+            dgx[:, 2 * hid:] = grads["XN"][lo:hi]
+        parts["hh"][c] = xp.matmul(dg.T, hp_all[lo:hi])
+        parts["ih"][c] = xp.matmul(dgx.T, x[lo:hi])
+        if dx is not None:
+            xp.matmul(dgx, w_ih, out=dx[lo:hi])
+        if has_bias:
+            parts["b"][c] = dg.sum(0)
+            parts["bx"][c] = dgx.sum(0) if mode == "GRU" else None
+        if w_hr is not None:
+            parts["hr"][c] = xp.matmul(grads["HR"][lo:hi].T, cache["R"][lo:hi])
+
+    _pipeline(xp, len(chunks), factors if mode == "LSTM" else None, steps, weights)
+
+    def total_of(key: str) -> Any:  # chunk order, whichever thread computed each part
+        out = parts[key][0].copy()
+        for p in parts[key][1:]:
+            out += p
+        return out
+
+    out = [total_of("ih"), total_of("hh")]
     if has_bias:
-        db = dg_all.sum(0)
-        out += [dgx.sum(0) if mode == "GRU" else db.copy(), db]
+        db = total_of("b")
+        out += [total_of("bx") if mode == "GRU" else db.copy(), db]
     if w_hr is not None:
-        out.append(xp.matmul(grads["HR"].T, cache["R"]))
+        out.append(total_of("hr"))
     return out, dx
 
 
+_CHUNKS = 8  # runs of steps in the backward pipeline
+
+
+def _step_chunks(steps: list, k: int) -> list[tuple[list, int, int]]:
+    """``steps`` (processing order) cut into at most ``k`` runs of consecutive steps, each
+    with the packed row range [lo, hi) it covers (one empty run when there are no steps)."""
+    if not steps:
+        return [([], 0, 0)]
+    per = -(-len(steps) // k)
+    out = []
+    for i in range(0, len(steps), per):
+        run = steps[i:i + per]
+        out.append((run, min(off for off, _ in run), max(off + b for off, b in run)))
+    return out
+
+
+class _Claims:
+    """Tasks 0..k-1 that two threads share: each runs once, on whichever claims it first."""
+
+    def __init__(self, k: int) -> None:
+        self.lock = threading.Lock()
+        self.claimed = [False] * k
+        self.done = [threading.Event() for _ in range(k)]
+
+    def run(self, i: int, fn: Callable[[int], None]) -> None:
+        """Run task i here unless another thread has claimed it."""
+        with self.lock:
+            if self.claimed[i]:
+                return
+            self.claimed[i] = True
+        try:
+            fn(i)
+        finally:
+            self.done[i].set()
+
+    def ensure(self, i: int, fn: Callable[[int], None]) -> None:
+        """Task i is done on return: run here, or wait for the thread that claimed it."""
+        self.run(i, fn)
+        self.done[i].wait()
+
+
+def _pipeline(xp: Any, k: int, prep: Callable[[int], None] | None,
+              loop: Callable[[int], None], finish: Callable[[int], None] | None) -> None:
+    """For chunks c = 0..k-1: prep(c), then loop(c) (strictly in order, on one thread: the
+    sequential part), then finish(c). With two intra-op threads the second one runs preps
+    ahead of the loop and finishes behind it, so the big GEMMs overlap the step loop
+    instead of waiting for it; each task still runs exactly once, so the numbers are the
+    same with one thread or two."""
+    if xp is not np or k < 2 or threads.workers() < 2:
+        for c in range(k):
+            if prep is not None:
+                prep(c)
+            loop(c)
+            if finish is not None:
+                finish(c)
+        return
+    preps, finishes = _Claims(k), _Claims(k)
+    looped = [threading.Event() for _ in range(k)]
+
+    def role(r: int) -> None:
+        if r == 0:  # the step loop, then a share of the finishing work left
+            try:
+                for c in range(k):
+                    if prep is not None:
+                        preps.ensure(c, prep)
+                    loop(c)
+                    looped[c].set()
+            finally:  # never leave the helper waiting, even on an error
+                for e in looped:
+                    e.set()
+            if finish is not None:
+                for c in range(k):
+                    finishes.run(c, finish)
+                for e in finishes.done:
+                    e.wait()
+            return
+        if prep is not None:  # the helper: every prep first (they keep ahead of the loop)
+            for c in range(k):
+                preps.run(c, prep)
+        if finish is not None:
+            for c in range(k):
+                looped[c].wait()
+                finishes.run(c, finish)
+
+    threads.parallel_map(role, [0, 1])
+
+
 _BLOCK_ROWS = 256  # rows per block of the LSTM backward factors: a few arrays fit in L2
-
-
-def _blocks(xp: Any, total: int) -> list[tuple[int, int]]:
-    """[lo, hi) row blocks covering ``total`` rows (one block on a GPU)."""
-    if xp is not np:
-        return [(0, total)]
-    return [(lo, min(lo + _BLOCK_ROWS, total)) for lo in range(0, total, _BLOCK_ROWS)]
 
 
 def _lstm_factors(xp: Any, cache: dict, grads: dict, hid: int, lo: int, hi: int) -> None:
@@ -290,9 +374,9 @@ def _lstm_factors(xp: Any, cache: dict, grads: dict, hid: int, lo: int, hi: int)
 
 
 def _backward_rows(mode: str, xp: Any, cache: dict, grads: dict, w_hh: Any, w_hr: Any,
-                   dy: Any, dh: Any, dc: Any, hid: int, lo: int, hi: int) -> None:
-    """The reversed step loop of ``_backward_dir`` for batch rows [lo, hi); ``dy`` is None
-    when every step's output gradient is zero."""
+                   dy: Any, dh: Any, dc: Any, hid: int, steps: list, lo: int, hi: int) -> None:
+    """The reversed step loop of ``_backward_dir`` over ``steps`` (already in reverse) for
+    batch rows [lo, hi); ``dy`` is None when every step's output gradient is zero."""
     a_all, hp_all, dg_all = cache["A"], cache["Hp"], grads["G"]
     dt, gh = a_all.dtype, a_all.shape[1]
     t1 = xp.empty((hi - lo, hid), dt)
@@ -302,7 +386,7 @@ def _backward_rows(mode: str, xp: Any, cache: dict, grads: dict, w_hh: Any, w_hr
         dr = xp.empty((hi - lo, hid), dt) if w_hr is not None else None
     elif mode == "GRU":
         gh_all, dxn_all = cache["GH"], grads["XN"]
-    for s, r0, e in reversed(_active(cache["steps"], lo, hi)):
+    for s, r0, e in _active(steps, lo, hi):
         m = e - r0
         dhb = dh[r0:e]
         if dy is not None:
