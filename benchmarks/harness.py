@@ -126,6 +126,18 @@ def run_workloads(workloads: list[Workload], modes: tuple[str, ...] = ("single",
     return results
 
 
+def cpu_model() -> str:
+    """The CPU's model name and its widest vector extension (AVX-512 or AVX2), from Linux."""
+    try:
+        info = open("/proc/cpuinfo").read()
+    except OSError:
+        return "unknown CPU"
+    name = next((ln.split(":", 1)[1].strip() for ln in info.splitlines()
+                 if ln.startswith("model name")), "unknown CPU")
+    simd = "AVX-512" if " avx512f" in info else "AVX2" if " avx2" in info else "no AVX2"
+    return f"{name} ({simd})"
+
+
 def _fmt(seconds: float, unit: str) -> str:
     return f"{seconds * 1e6:.1f} us" if unit == "us" else f"{seconds * 1e3:.2f} ms"
 
@@ -144,8 +156,11 @@ def markdown(results: list[Result], header: str = "") -> str:
              "`default`: each library's default thread count.",
              "Times are the lower quartile of rounds alternated between the libraries, after warm-up.",
              "In this shared process PyTorch also runs with shenjing's process-wide malloc tuning "
-             "(freed memory kept), which speeds some of its workloads up (LSTM step ~120 -> ~87 "
-             "ms); SEPARATE.md times each library in its own processes.", "",
+             "(freed memory kept), which speeds some of its workloads up; SEPARATE.md times each "
+             "library in its own processes.",
+             "Ratios depend on the CPU: PyTorch's convolutions (oneDNN) gain more from AVX-512 "
+             "than NumPy's im2col + OpenBLAS path does, so compare runs on the same CPU model.",
+             "",
              "| workload | threads | shenjing | torch | ratio | note |",
              "|---|---|---|---|---|---|"]
     lines += [_row(r) for r in results]

@@ -18,7 +18,7 @@ sys.path.insert(0, str(HERE.parent))
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from harness import markdown, run_workloads  # noqa: E402
+from harness import cpu_model, markdown, run_workloads  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     print("| workload | threads | shenjing | torch | ratio | note |")
     results = run_workloads(workloads, modes, repeat=args.repeat)
     header = (f"# shenjing vs PyTorch benchmarks\n\nmachine: {platform.machine()}, "
-              f"{os.cpu_count()} CPUs, Python {platform.python_version()}, NumPy "
+              f"{os.cpu_count()} CPUs ({cpu_model()}), Python {platform.python_version()}, NumPy "
               f"{np.__version__}, torch {torch.__version__} (default threads: "
               f"{torch.get_num_threads()}); modules: {', '.join(names)}")
     text = markdown(results, header)

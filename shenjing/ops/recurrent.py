@@ -1,10 +1,11 @@
 """Recurrent ops: whole-sequence RNN / LSTM / GRU layers fused with hand-written BPTT.
 
-One Function runs one layer (both directions) over the whole sequence: the input projection of
-all time steps is ONE matmul (T*N, I) @ (I, G*H); each step then does one small matmul for the
-recurrence and a few in-place ufuncs. Backward walks the steps in reverse with one matmul per
-step for dL/dh, stacks the per-step gate gradients and finishes with one matmul each for
-dL/dW_ih, dL/dW_hh and dL/dx. Sequences are laid out "packed": rows of step t are
+One Function runs one layer (both directions) over the whole sequence: the input projection is
+a few large matmuls (T*N, I) @ (I, G*H), one per run of steps; each step then does one small
+matmul for the recurrence and a few in-place ufuncs. Backward walks the steps in reverse with
+one matmul per step for dL/dh, stacks the per-step gate gradients and computes dL/dW_ih,
+dL/dW_hh and dL/dx with one large matmul each per run of steps, overlapping the step loop when
+there are two threads (``_pipeline``). Sequences are laid out "packed": rows of step t are
 ``off[t] : off[t] + bs[t]`` with batch sizes non-increasing, so a padded (T, N, I) input is the
 packed case bs = [N] * T and packed sequences need no loop over sequences: at step t only the
 first bs[t] rows are active and the others keep their state.
@@ -210,7 +211,7 @@ def _backward_dir(mode: str, x: Any, w: list, cache: dict, dy: Any, dh: Any, dc:
     if mode == "GRU":
         grads["XN"] = xp.empty((total, hid), a_all.dtype)  # dL/d(W_in x + b_in)
     if mode == "LSTM":
-        grads["K"] = xp.empty((total, hid), a_all.dtype)
+        grads.update(K=xp.empty((total, hid), a_all.dtype), G4=dg_all.reshape(total, 4, hid))
     live_dy = bool(dy.any())  # a loss on h_n alone sends zeros for every step's output
     n = dh.shape[0]
     chunks = _step_chunks(cache["steps"][::-1], _CHUNKS if xp is np else 1)
@@ -261,7 +262,7 @@ def _backward_dir(mode: str, x: Any, w: list, cache: dict, dy: Any, dh: Any, dc:
     return out, dx
 
 
-_CHUNKS = 8  # runs of steps in the backward pipeline
+_CHUNKS = 8  # runs of steps that the pipeline hands between its two threads
 
 
 def _step_chunks(steps: list, k: int) -> list[tuple[list, int, int]]:
@@ -380,12 +381,12 @@ def _backward_rows(mode: str, xp: Any, cache: dict, grads: dict, w_hh: Any, w_hr
     a_all, hp_all, dg_all = cache["A"], cache["Hp"], grads["G"]
     dt, gh = a_all.dtype, a_all.shape[1]
     t1 = xp.empty((hi - lo, hid), dt)
-    wt = xp.empty((hi - lo, gh), dt)
     if mode == "LSTM":
-        k_all, dhr_all = grads["K"], grads.get("HR")
+        k_all, dhr_all, dg4 = grads["K"], grads.get("HR"), grads["G4"]
         dr = xp.empty((hi - lo, hid), dt) if w_hr is not None else None
     elif mode == "GRU":
         gh_all, dxn_all = cache["GH"], grads["XN"]
+        wt = xp.empty((hi - lo, gh), dt)
     for s, r0, e in _active(steps, lo, hi):
         m = e - r0
         dhb = dh[r0:e]
@@ -399,8 +400,8 @@ def _backward_rows(mode: str, xp: Any, cache: dict, grads: dict, w_hh: Any, w_hr
                 dhb = xp.matmul(dhb, w_hr, out=dr[:m])  # dL/dr = dh W_hr
             xp.multiply(dhb, k_all[s], out=tb)
             dcb += tb  # dL/dc += dh o (1 - tanh(c)^2)
-            d3 = d[:, :3 * hid].reshape(m, 3, hid)
-            d3 *= dcb[:, None, :]  # d holds the factors: dL/du_{i,f,g} = dc * factor
+            d4 = dg4[s]  # the same rows as d, gate by gate: (m, 4, H)
+            d4[:, :3] *= dcb[:, None, :]  # d holds the factors: dL/du_{i,f,g} = dc * factor
             d[:, 3 * hid:] *= dhb  # dL/du_o = dh * factor
             dcb *= a[:, hid:2 * hid]  # dL/dc_{t-1} = dL/dc_t f
             xp.matmul(d, w_hh, out=dh[r0:e])  # dL/dh_{t-1} = dG W_hh
