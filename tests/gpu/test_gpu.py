@@ -16,7 +16,25 @@ def _f32(*shape):
     return R.standard_normal(shape).astype(np.float32)
 
 
+def _recurrent(mode: str):
+    """A one-layer fused recurrent op (12 steps: several runs of steps on a CPU, one on a
+    GPU), reduced to one tensor that depends on every output and final state."""
+    from shenjing.ops.recurrent import rnn_stack
+
+    def run(x, h0, *rest):
+        states = (h0, rest[0]) if mode == "LSTM" else (h0,)
+        out, h, c = rnn_stack(mode, x, states, list(rest[len(states) - 1:]), 1, 1)
+        return out.sum(2) + h.sum() + (c.sum() if c is not None else 0)
+
+    g = 4 if mode == "LSTM" else 3
+    states = [_f32(1, 3, 5)] * (2 if mode == "LSTM" else 1)
+    return run, [_f32(12, 3, 4), *states, _f32(g * 5, 4), _f32(g * 5, 5), _f32(g * 5),
+                 _f32(g * 5)]
+
+
 CASES = {
+    "lstm": _recurrent("LSTM"),
+    "gru": _recurrent("GRU"),
     "matmul": (lambda a, b: a @ b, [_f32(5, 7), _f32(7, 3)]),
     "linear": (lambda x, w, b: F.linear(x, w, b), [_f32(4, 6), _f32(3, 6), _f32(3)]),
     "conv2d": (lambda x, w, b: F.conv2d(x, w, b, stride=1, padding=1),
