@@ -37,8 +37,10 @@ def _finish(array: np.ndarray, requires_grad: bool, device: Any = None) -> Tenso
     return t
 
 
-def _infer(data: Any) -> np.ndarray:
-    """NumPy array for ``data`` with PyTorch's dtype inference (floats -> default dtype)."""
+def _infer(data: Any, explicit: bool = False) -> np.ndarray:
+    """NumPy array for ``data`` with PyTorch's dtype inference (floats -> default dtype);
+    with an ``explicit`` dtype to follow, Python floats stay float64 until cast to it (no
+    detour through float32 that would round 0.1 or flush 1e-310 on the way)."""
     if isinstance(data, Tensor):
         return data._data
     if isinstance(data, np.ndarray):
@@ -49,7 +51,8 @@ def _infer(data: Any) -> np.ndarray:
         data = _untensor(data)
     arr = np.asarray(data)
     if arr.dtype == np.float64:
-        arr = arr.astype(dtypes.get_default_dtype().np)
+        if not explicit:
+            arr = arr.astype(dtypes.get_default_dtype().np)
     elif arr.dtype.kind in "iu" and arr.dtype != np.uint8:
         arr = arr.astype(np.int64)
     elif arr.dtype.kind not in "fiub":
@@ -84,8 +87,9 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
         xp = type(data._data).__module__.split(".")[0]
         arr = __import__(xp).array(data._data, dtype=None if dtype is None else _dt(dtype))
         return _finish(arr, requires_grad, device if device is not None else data.device)
-    arr = _infer(data)
-    arr = np.array(arr, dtype=None if dtype is None else _dt(dtype), copy=True)
+    arr = _infer(data, explicit=dtype is not None)
+    with np.errstate(over="ignore"):  # out of the dtype's range -> inf, as PyTorch gives
+        arr = np.array(arr, dtype=None if dtype is None else _dt(dtype), copy=True)
     return _finish(arr, requires_grad, device)
 
 
@@ -93,9 +97,10 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     """Like ``tensor`` but shares memory with a NumPy array or tensor when it can."""
     if isinstance(data, Tensor) and (dtype is None or data.dtype == dtypes.to_dtype(dtype)):
         return data
-    arr = _infer(data)
+    arr = _infer(data, explicit=dtype is not None)
     if dtype is not None:
-        arr = arr.astype(_dt(dtype), copy=False)
+        with np.errstate(over="ignore"):  # out of the dtype's range -> inf, as in PyTorch
+            arr = arr.astype(_dt(dtype), copy=False)
     return _finish(arr, False, device)
 
 

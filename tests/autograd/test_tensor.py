@@ -20,6 +20,17 @@ def test_tensor_dtype_inference(data):
     assert_same(sj.tensor(data), torch.tensor(data))
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float32", "float16", "int64"])
+@pytest.mark.parametrize("data", [[0.1, 1e-310, 1e300], 0.1, [[1.5, 2], [3, 1e-40]]])
+def test_python_floats_with_an_explicit_dtype_cast_once(data, dtype):
+    """No detour through the default float32: 0.1 stays 0.1 in float64, 1e-310 is kept."""
+    if dtype == "int64" and np.asarray(data).max() > 1e18:
+        data = [0.1, 2.9]  # torch refuses float overflow into int64; not the point here
+    for make in ("tensor", "as_tensor"):
+        assert_same(getattr(sj, make)(data, dtype=getattr(sj, dtype)),
+                    getattr(torch, make)(data, dtype=getattr(torch, dtype)))
+
+
 @pytest.mark.parametrize("name,args,kw", [
     ("zeros", (2, 3), {}), ("ones", ((2, 3),), {}), ("zeros", (2,), {"dtype": "int64"}),
     ("full", ((2, 2), 1.5), {}), ("full", ((2,), 7), {}), ("full", ((2,), True), {}),
