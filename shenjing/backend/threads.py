@@ -21,6 +21,8 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Sequence
 
+from . import fpenv
+
 __all__ = ["get_num_threads", "set_num_threads", "workers", "parallel_map", "parallel_range"]
 
 # OpenBLAS's thread-count getters and setters (NumPy's wheels ship it as scipy_openblas, with
@@ -154,6 +156,8 @@ def parallel_map(fn: Callable[[Any], Any], parts: Sequence[Any]) -> list:
         try:
             # part i goes to thread i mod w; this thread takes thread 0's share
             def share(k: int) -> list:
+                if k:
+                    fpenv.follow_flush_mode()  # the caller's set_flush_denormal, if any
                 return [(i, fn(parts[i])) for i in range(k, len(parts), w)]
 
             # workers run in copies of the caller's context: NumPy's errstate (a context
