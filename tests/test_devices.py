@@ -69,6 +69,14 @@ def test_random_draws_equal_on_both_devices(fake_gpu):
     np.testing.assert_array_equal(a.numpy(), b.cpu().numpy())
 
 
+def test_new_methods_stay_on_the_tensors_device(fake_gpu):
+    w = sj.ones(2, device="cuda")
+    for t in (w.new_zeros(3), w.new_ones((2, 2)), w.new_full((2,), 1.5), w.new_tensor([1.0]),
+              w.new_empty(1)):
+        assert t.is_cuda and t.dtype == sj.float32
+    assert not w.new_zeros(2, device="cpu").is_cuda
+
+
 def test_mixing_devices_raises_naming_both(fake_gpu):
     a, b = sj.ones(3), sj.ones(3).cuda()
     with pytest.raises(RuntimeError, match="same device.*(cuda:0 and cpu|cpu and cuda:0)"):
