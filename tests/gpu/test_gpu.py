@@ -36,6 +36,8 @@ CASES = {
     "lstm": _recurrent("LSTM"),
     "gru": _recurrent("GRU"),
     "matmul": (lambda a, b: a @ b, [_f32(5, 7), _f32(7, 3)]),
+    "repeat_take": (lambda x: x.repeat_interleave(2, dim=1).take_along_dim(
+        sj.tensor([[0, 3, 3]], device=x.device), 1), [_f32(4, 3)]),
     "sort_topk": (lambda x: x.sort(dim=1, descending=True).values[:, :3] * x.topk(3, 1).values,
                   [_f32(4, 6)]),
     "linear": (lambda x, w, b: F.linear(x, w, b), [_f32(4, 6), _f32(3, 6), _f32(3)]),
