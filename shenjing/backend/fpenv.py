@@ -42,44 +42,52 @@ def _libm() -> Any:
     return _LIBM[0]
 
 
-def get_mxcsr() -> int | None:
-    """The calling thread's MXCSR register, or None where it cannot be read."""
+def _env() -> tuple[Any, Any] | None:
+    """(libm, this thread's fenv_t as read by fegetenv), or None where unsupported."""
     lib = _libm()
     if lib is None:
         return None
     env = ctypes.create_string_buffer(_ENV_BYTES)
-    if lib.fegetenv(env) != 0:
-        return None
-    return int.from_bytes(env.raw[_MXCSR_AT:_MXCSR_AT + 4], "little")
+    return (lib, env) if lib.fegetenv(env) == 0 else None
+
+
+def get_mxcsr() -> int | None:
+    """The calling thread's MXCSR register, or None where it cannot be read."""
+    got = _env()
+    return None if got is None else int.from_bytes(got[1].raw[_MXCSR_AT:_MXCSR_AT + 4],
+                                                    "little")
 
 
 def set_mxcsr(value: int) -> bool:
     """Set the calling thread's MXCSR (the x87 state is written back unchanged)."""
-    lib = _libm()
-    if lib is None:
+    got = _env()
+    if got is None:
         return False
-    env = ctypes.create_string_buffer(_ENV_BYTES)
-    if lib.fegetenv(env) != 0:
-        return False
+    lib, env = got
     ctypes.memmove(ctypes.addressof(env) + _MXCSR_AT, int(value).to_bytes(4, "little"), 4)
     return lib.fesetenv(env) == 0
+
+
+def _apply(mode: bool) -> bool:
+    """Set or clear FTZ and DAZ on the calling thread; whether it took."""
+    mx = get_mxcsr()
+    if mx is None or not set_mxcsr(mx | _FTZ_DAZ if mode else mx & ~_FTZ_DAZ):
+        return False
+    _LOCAL.mode = mode
+    return True
 
 
 def set_flush_denormal(mode: bool) -> bool:
     """Flush subnormal floats to zero on the CPU (``mode=True``) or stop (``False``), like
     ``torch.set_flush_denormal``; returns whether this CPU and C library support it."""
-    mx = get_mxcsr()
-    if mx is None or not set_mxcsr(mx | _FTZ_DAZ if mode else mx & ~_FTZ_DAZ):
+    if not _apply(bool(mode)):
         return False
-    _MODE[0] = _LOCAL.mode = bool(mode)
+    _MODE[0] = bool(mode)
     return True
 
 
 def follow_flush_mode() -> None:
     """In a worker thread: apply the mode last set by set_flush_denormal, if any (once)."""
     mode = _MODE[0]
-    if mode is None or getattr(_LOCAL, "mode", None) == mode:
-        return
-    mx = get_mxcsr()
-    if mx is not None and set_mxcsr(mx | _FTZ_DAZ if mode else mx & ~_FTZ_DAZ):
-        _LOCAL.mode = mode
+    if mode is not None and getattr(_LOCAL, "mode", None) != mode:
+        _apply(mode)
