@@ -270,6 +270,30 @@ class Log1p(Function):
         return g / (1 + self.a)
 
 
+class Expm1(Function):
+    """exp(a) - 1, accurate for small a (no cancellation)."""
+
+    def forward(self, a):
+        self.out = get_array_module(a).expm1(a)
+        return self.out
+
+    def backward(self, g):
+        return g * (self.out + 1)
+
+
+class NanToNum(Function):
+    """NaN, +inf and -inf replaced by given finite values; the gradient passes where the
+    input was finite and is zero where a value was replaced."""
+
+    def forward(self, a, nan, posinf, neginf):
+        xp = get_array_module(a)
+        self.finite = xp.isfinite(a)
+        return xp.nan_to_num(a, copy=True, nan=nan, posinf=posinf, neginf=neginf)
+
+    def backward(self, g):
+        return g * self.finite
+
+
 class Sqrt(Function):
     def forward(self, a):
         self.out = get_array_module(a).sqrt(a)
@@ -370,6 +394,20 @@ def log(input: Tensor) -> Tensor:
 
 def log1p(input: Tensor) -> Tensor:
     return _float_unary(Log1p, input)
+
+
+def expm1(input: Tensor) -> Tensor:
+    return _float_unary(Expm1, input)
+
+
+def nan_to_num(input: Tensor, nan: float = 0.0, posinf: float | None = None,
+               neginf: float | None = None) -> Tensor:
+    """NaN -> ``nan``, +inf -> ``posinf``, -inf -> ``neginf`` (default: the dtype's largest
+    and lowest finite values), like torch.nan_to_num."""
+    a = input._data
+    if a.dtype.kind not in "f":
+        return input.clone()
+    return NanToNum.apply(input, nan=nan, posinf=posinf, neginf=neginf)
 
 
 def sqrt(input: Tensor) -> Tensor:
@@ -582,6 +620,7 @@ def isclose(input: Tensor, other: Tensor, rtol: float = 1e-5, atol: float = 1e-8
 TENSOR_METHODS = (
     "clone", "add", "sub", "mul", "div", "true_divide", "pow", "maximum", "minimum", "fmax", "fmin",
     "floor_divide", "remainder", "fmod", "neg", "negative", "abs", "exp", "log", "log1p", "sqrt",
+    "expm1", "nan_to_num",
     "rsqrt", "sin", "cos", "square", "reciprocal", "clamp", "clip", "clamp_min", "clamp_max",
     "eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal",
     "not_equal", "logical_and", "logical_or", "logical_xor", "logical_not", "bitwise_not",

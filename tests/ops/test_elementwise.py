@@ -56,6 +56,8 @@ UNARY = {
     "rpow": (lambda m: (lambda x: 2.0 ** x), -2, 2),
     "scalar_ops": (lambda m: (lambda x: (3 - x) * 2 / (x + 4) - 1 / (x + 5)), -2, 2),
     "floor": (lambda m: m.floor, -2, 2), "round": (lambda m: m.round, -2, 2),
+    "expm1": (lambda m: m.expm1, -2, 2), "expm1_tiny": (lambda m: m.expm1, -1e-6, 1e-6),
+    "nan_to_num": (lambda m: (lambda x: m.nan_to_num(x, posinf=9.0)), -2, 2),
 }
 
 
@@ -73,6 +75,17 @@ def test_unary_gradcheck(name):
     if name.startswith("clamp") or name == "clip_max":
         x[np.abs(x - 0.1) < 0.01] = 0.3  # keep away from the kink
     check_grad(f(sj), x)
+
+
+def test_nan_to_num_replacements_and_gradient_match_torch():
+    x = np.array([0.5, np.nan, np.inf, -np.inf, -2.0], np.float32)
+    kw = {"nan": 1.5, "posinf": 7.0, "neginf": -7.0}
+    compare(lambda t: sj.nan_to_num(t, **kw), lambda t: torch.nan_to_num(t, **kw), x)
+    # defaults: the dtype's largest and lowest finite values (forward only: their products
+    # in a test loss would overflow)
+    np.testing.assert_array_equal(sj.tensor(x).nan_to_num().numpy(),
+                                  torch.tensor(x).nan_to_num().numpy())
+    assert sj.tensor([1, 2]).nan_to_num().tolist() == [1, 2]
 
 
 def test_where_parity_and_gradcheck():
