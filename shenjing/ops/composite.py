@@ -1,16 +1,20 @@
-"""PyTorch's one-call combinations (addmm, baddbmm, addcmul, addcdiv, lerp) written as
-compositions of existing differentiable ops: their gradients come from the parts, with the
-same broadcasting and dtype rules."""
+"""PyTorch's one-call combinations (addmm, baddbmm, addcmul, addcdiv, lerp, diff, cross)
+written as compositions of existing differentiable ops: their gradients come from the parts,
+with the same broadcasting and dtype rules."""
 from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ..autograd.tensor import Tensor
 from . import elementwise as ew
-from . import linalg
+from . import linalg, shape
+from .reduce import _check_dim
 
-__all__ = ["addmm", "baddbmm", "addcmul", "addcdiv", "lerp"]
-TENSOR_METHODS = ("addmm", "baddbmm", "addcmul", "addcdiv", "lerp", "where", "is_complex")
+__all__ = ["addmm", "baddbmm", "addcmul", "addcdiv", "lerp", "diff", "cross"]
+TENSOR_METHODS = ("addmm", "baddbmm", "addcmul", "addcdiv", "lerp", "diff", "cross", "where",
+                  "is_complex", "stride")
 
 
 def _scaled_sum(input: Any, product: Tensor, beta: float, alpha: float) -> Tensor:
@@ -53,6 +57,52 @@ def addcdiv(input: Tensor, tensor1: Any, tensor2: Any, *, value: float = 1) -> T
 def lerp(input: Tensor, end: Any, weight: Any) -> Tensor:
     """input + weight * (end - input)."""
     return ew.add(input, ew.mul(weight, ew.sub(end, input)))
+
+
+def diff(input: Tensor, n: int = 1, dim: int = -1, prepend: Tensor | None = None,
+         append: Tensor | None = None) -> Tensor:
+    """The n-th forward difference along ``dim`` (after prepending / appending)."""
+    axis = _check_dim(dim, input.ndim, "diff")
+    if n < 0:
+        raise RuntimeError(f"diff expects n to be non-negative, got {n}")
+    x = shape.cat([t for t in (prepend, input, append) if t is not None], axis)
+    for _ in range(n):
+        size = x.shape[axis]
+        if size == 0:
+            break
+        x = ew.sub(x.narrow(axis, 1, size - 1), x.narrow(axis, 0, size - 1))
+    return x
+
+
+def cross(input: Tensor, other: Tensor, dim: int | None = None) -> Tensor:
+    """The 3-vector cross product along ``dim`` (default: the first dim of size 3)."""
+    if input.shape != other.shape:
+        try:
+            both = np.broadcast_shapes(tuple(input.shape), tuple(other.shape))
+        except ValueError:
+            raise RuntimeError(f"cross: shapes {tuple(input.shape)} and {tuple(other.shape)} "
+                               f"cannot be broadcast together") from None
+        input, other = input.expand(*both), other.expand(*both)
+    if dim is None:
+        dims = [d for d, n in enumerate(input.shape) if n == 3]
+        if not dims:
+            raise RuntimeError(f"cross: no dimension of size 3 in input of shape "
+                               f"{tuple(input.shape)}")
+        dim = dims[0]
+    axis = _check_dim(dim, input.ndim, "cross")
+    if input.shape[axis] != 3:
+        raise RuntimeError(f"cross: inputs dimension {dim} must have length 3, got "
+                           f"{input.shape[axis]}")
+    a = [input.narrow(axis, i, 1) for i in range(3)]
+    b = [other.narrow(axis, i, 1) for i in range(3)]
+    return shape.cat([a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2],
+                      a[0] * b[1] - a[1] * b[0]], axis)
+
+
+def stride(self: Tensor, dim: int | None = None) -> Any:
+    """Steps in elements between neighbours along each dim of the underlying array."""
+    st = tuple(s // self._data.itemsize for s in self._data.strides)
+    return st if dim is None else st[_check_dim(dim, self.ndim, "stride")]
 
 
 def where(self: Tensor, condition: Any, other: Any) -> Tensor:

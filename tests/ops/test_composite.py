@@ -55,3 +55,35 @@ def test_gradchecks():
                rand(3, seed=20), rand(3, seed=21, low=0.5, high=2))
     check_grad(lambda x, e, w: shenjing.lerp(x, e, w), rand(3, seed=22), rand(3, seed=23),
                rand(3, seed=24))
+
+
+@pytest.mark.parametrize("n,dim,ends", [(1, -1, False), (2, 0, False), (1, 1, True),
+                                        (3, -1, True)])
+def test_diff_matches_torch(n, dim, ends):
+    extra = (rand(3, 1, seed=25), rand(3, 2, seed=26)) if ends else ()
+
+    def run(lib):
+        def f(x, *pa):
+            kw = dict(prepend=pa[0], append=pa[1]) if pa else {}
+            return lib.diff(x, n=n, dim=dim, **kw)
+        return f
+
+    compare(run(shenjing), run(torch), rand(3, 5, seed=27), *extra)
+    check_grad(lambda x: shenjing.diff(x, n=n, dim=dim), rand(3, 5, seed=28))
+
+
+def test_cross_matches_torch_and_broadcasts():
+    compare(lambda a, b: shenjing.cross(a, b, dim=1), lambda a, b: torch.linalg.cross(a, b),
+            rand(4, 3, seed=29), rand(4, 3, seed=30))
+    compare(lambda a, b: a.cross(b, dim=0), lambda a, b: torch.linalg.cross(a, b, dim=0),
+            rand(3, 2, seed=31), rand(3, 1, seed=32))
+    check_grad(lambda a, b: shenjing.cross(a, b, dim=-1), rand(2, 3, seed=33), rand(2, 3, seed=34))
+    with pytest.raises(RuntimeError, match="must have length 3"):
+        shenjing.cross(shenjing.zeros(2, 4), shenjing.zeros(2, 4), dim=1)
+
+
+def test_stride_matches_torch():
+    for lib in (shenjing, torch):
+        t = lib.zeros(2, 3, 4)
+        assert t.stride() == (12, 4, 1) and t.transpose(0, 2).stride() == (1, 4, 12)
+        assert t.stride(1) == 4 and t[:, ::2].stride() == (12, 8, 1)
