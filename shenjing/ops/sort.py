@@ -1,4 +1,5 @@
-"""Sorting along one dim: sort, argsort and topk.
+"""Sorting along one dim: sort, argsort, msort, topk, kthvalue, and the running extremes
+cummax / cummin.
 
 The order is computed outside the graph (stable: equal elements keep their order; NaN sorts
 as the largest value, as in PyTorch); the values are then one gather along the dim, whose
@@ -14,10 +15,11 @@ from ..autograd.tensor import Tensor
 from ..backend import get_array_module
 from .reduce import TakeAlong, _check_dim, _return_type
 
-__all__ = ["sort", "argsort", "topk"]
-TENSOR_METHODS = ("sort", "argsort", "topk")
+__all__ = ["sort", "argsort", "msort", "topk", "kthvalue", "cummax", "cummin"]
+TENSOR_METHODS = ("sort", "argsort", "msort", "topk", "kthvalue", "cummax", "cummin")
 
 _SORT_T, _TOPK_T = _return_type("sort"), _return_type("topk")
+_KTH_T, _CMAX_T, _CMIN_T = (_return_type(n) for n in ("kthvalue", "cummax", "cummin"))
 
 
 def _order(a: Any, axis: int, descending: bool) -> Any:
@@ -70,3 +72,54 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True,
         raise RuntimeError(f"topk(): selected index k out of range: k={k} for a dimension "
                            f"of size {size}")
     return _sorted("topk", _TOPK_T, input, dim, bool(largest), int(k))
+
+
+def msort(input: Tensor) -> Tensor:
+    """``input`` sorted along its first dim."""
+    return sort(input, 0).values
+
+
+def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> Any:
+    """``(values, indices)`` of the k-th smallest element (k from 1) along ``dim``."""
+    axis = _check_dim(dim, input.ndim, "kthvalue")
+    size = input.shape[axis] if input.ndim else 1
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= size:
+        raise RuntimeError(f"kthvalue(): selected number k out of range for dimension "
+                           f"{dim}: k={k}, size {size}")
+    values, idx = _sorted("kthvalue", _KTH_T, input, dim, False, int(k))
+    if not input.ndim:
+        return _KTH_T(values, idx)
+    values, idx = values.narrow(axis, k - 1, 1), idx.narrow(axis, k - 1, 1)
+    if not keepdim:
+        values, idx = values.squeeze(axis), idx.squeeze(axis)
+    return _KTH_T(values, idx)
+
+
+def _running(op: str, rt: type, input: Tensor, dim: int) -> Any:
+    """``(values, indices)``: the running max / min along ``dim`` and where it was taken
+    (the latest of equal values; NaN, once met, stays), like torch.cummax / cummin."""
+    from .repeat import take_along_dim  # noqa: PLC0415
+
+    a = input._data
+    xp = get_array_module(a)
+    axis = _check_dim(dim, input.ndim, op) if a.ndim else 0
+    a1 = a.reshape(a.shape or (1,))
+    ufunc = xp.maximum if op == "cummax" else xp.minimum
+    best = ufunc.accumulate(a1, axis=axis)
+    pos = xp.arange(a1.shape[axis]).reshape([-1 if d == axis else 1 for d in range(a1.ndim)])
+    hit = a1 == best
+    if a1.dtype.kind == "f":
+        hit |= xp.isnan(a1)
+    idx = xp.maximum.accumulate(xp.where(hit, pos, 0), axis=axis).astype(np.int64)
+    values = take_along_dim(input.reshape(a1.shape), Tensor._wrap(idx, None, False), axis)
+    if not a.ndim:
+        values, idx = values.reshape(()), idx.reshape(())
+    return rt(values, Tensor._wrap(idx, None, False))
+
+
+def cummax(input: Tensor, dim: int) -> Any:
+    return _running("cummax", _CMAX_T, input, dim)
+
+
+def cummin(input: Tensor, dim: int) -> Any:
+    return _running("cummin", _CMIN_T, input, dim)

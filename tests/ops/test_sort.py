@@ -58,3 +58,26 @@ def test_bad_arguments_say_what_was_expected():
         x.sort(dim=2)
     with pytest.raises(TypeError, match="'k' must be int"):
         x.topk(1.5)
+
+
+@pytest.mark.parametrize("k,dim,keepdim", [(1, -1, False), (3, 1, True), (2, 0, False)])
+def test_kthvalue_and_msort_match_torch(k, dim, keepdim):
+    compare(lambda x: shenjing.kthvalue(x, k, dim, keepdim),
+            lambda x: torch.kthvalue(x, k, dim, keepdim), _distinct(3, 4, seed=3))
+    compare(lambda x: x.msort(), lambda x: x.msort(), _distinct(3, 4, seed=4))
+    check_grad(lambda x: x.kthvalue(k, dim, keepdim).values * 2, _distinct(3, 4, seed=5))
+    with pytest.raises(RuntimeError, match="selected number k out of range"):
+        shenjing.tensor(_distinct(3, 4)).kthvalue(5, 1)
+
+
+@pytest.mark.parametrize("op", ["cummax", "cummin"])
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_running_extremes_with_ties_and_nan_match_torch(op, dim):
+    x = np.array([[1, 3, 3, 2, 5], [4, 4, np.nan, 1, 0], [2, 2, 2, 7, 1]], np.float32)
+    ours = getattr(shenjing, op)(shenjing.tensor(x), dim)
+    ref = getattr(torch, op)(torch.tensor(x), dim)
+    np.testing.assert_array_equal(ours.values.numpy(), ref.values.numpy())
+    np.testing.assert_array_equal(ours.indices.numpy(), ref.indices.numpy())
+    compare(lambda t: getattr(t, op)(dim), lambda t: getattr(t, op)(dim),
+            _distinct(3, 5, seed=6))
+    check_grad(lambda t: getattr(shenjing, op)(t, dim).values, _distinct(3, 5, seed=7))
