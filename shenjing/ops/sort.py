@@ -14,6 +14,7 @@ import numpy as np
 from ..autograd.tensor import Tensor
 from ..backend import get_array_module
 from .reduce import TakeAlong, _check_dim, _return_type
+from .repeat import TakeAlongDim
 
 __all__ = ["sort", "argsort", "msort", "topk", "kthvalue", "cummax", "cummin"]
 TENSOR_METHODS = ("sort", "argsort", "msort", "topk", "kthvalue", "cummax", "cummin")
@@ -57,8 +58,11 @@ def sort(input: Tensor, dim: int = -1, descending: bool = False, stable: bool = 
 
 def argsort(input: Tensor, dim: int = -1, descending: bool = False,
             stable: bool = False) -> Tensor:
-    """The indices that sort ``input`` along ``dim``."""
-    return sort(input, dim, descending, stable).indices
+    """The indices that sort ``input`` along ``dim`` (no values gathered, no graph)."""
+    a = input._data
+    axis = _check_dim(dim, input.ndim, "argsort")
+    idx = _order(a.reshape(a.shape or (1,)), axis, bool(descending)).reshape(a.shape)
+    return Tensor._wrap(idx.astype(np.int64, copy=False), None, False)
 
 
 def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True,
@@ -98,8 +102,6 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> Any
 def _running(op: str, rt: type, input: Tensor, dim: int) -> Any:
     """``(values, indices)``: the running max / min along ``dim`` and where it was taken
     (the latest of equal values; NaN, once met, stays), like torch.cummax / cummin."""
-    from .repeat import take_along_dim  # noqa: PLC0415
-
     a = input._data
     xp = get_array_module(a)
     axis = _check_dim(dim, input.ndim, op) if a.ndim else 0
@@ -111,7 +113,7 @@ def _running(op: str, rt: type, input: Tensor, dim: int) -> Any:
     if a1.dtype.kind == "f":
         hit |= xp.isnan(a1)
     idx = xp.maximum.accumulate(xp.where(hit, pos, 0), axis=axis).astype(np.int64)
-    values = take_along_dim(input.reshape(a1.shape), Tensor._wrap(idx, None, False), axis)
+    values = TakeAlongDim.apply(input.reshape(a1.shape), idx=idx, axis=axis)
     if not a.ndim:
         values, idx = values.reshape(()), idx.reshape(())
     return rt(values, Tensor._wrap(idx, None, False))
