@@ -55,17 +55,6 @@ def _steps(batch_sizes: Sequence[int], reverse: bool) -> list[tuple[int, int]]:
 # projection ahead of the loop, the weight-gradient GEMMs behind it): see _pipeline.
 
 
-def _active(steps: list, lo: int, hi: int) -> list[tuple[slice, int, int]]:
-    """Per step in processing order, for rows [lo, hi): (packed row slice, lo, end) of the
-    rows still active (batch sizes are non-increasing, so they are a prefix of the range)."""
-    out = []
-    for off, b in steps:
-        e = min(b, hi)
-        if e > lo:
-            out.append((slice(off + lo, off + e), lo, e))
-    return out
-
-
 def _forward_dir(mode: str, x: Any, h0: Any, c0: Any, w: list, bs: Sequence[int],
                  reverse: bool, y: Any, save: bool) -> tuple[Any, Any, dict]:
     """Run one direction; write outputs into ``y`` (total, Hout); return (hN, cN, cache)."""
@@ -73,7 +62,7 @@ def _forward_dir(mode: str, x: Any, h0: Any, c0: Any, w: list, bs: Sequence[int]
     w_ih, w_hh = w[0], w[1]
     b_ih, b_hh = (w[2], w[3]) if len(w) >= 4 else (None, None)
     w_hr = w[-1] if mode == "LSTM" and len(w) in (3, 5) else None
-    total, n = x.shape[0], h0.shape[0]
+    total = x.shape[0]
     gh = w_hh.shape[0]
     hid = gh // _GATES[mode]
     dt = x.dtype
@@ -118,27 +107,28 @@ def _forward_dir(mode: str, x: Any, h0: Any, c0: Any, w: list, bs: Sequence[int]
             a_all[lo:hi] += bias
 
     def steps(k: int) -> None:
-        _forward_rows(mode, xp, cache, whh_t, h, c, y, hid, chunks[k][0], 0, n)
+        _forward_rows(mode, xp, cache, whh_t, h, c, y, hid, chunks[k][0])
 
     _pipeline(xp, len(chunks), project, steps, None)
     return h, c, cache
 
 
 def _forward_rows(mode: str, xp: Any, cache: dict, whh_t: Any, h: Any, c: Any, y: Any,
-                  hid: int, steps: list, lo: int, hi: int) -> None:
-    """The step loop of ``_forward_dir`` over ``steps`` for batch rows [lo, hi)."""
+                  hid: int, steps: list) -> None:
+    """The step loop of ``_forward_dir`` over ``steps`` ((row offset, active rows) each;
+    the active rows are the first ones of the batch)."""
     a_all, hp_all = cache["A"], cache["Hp"]
     dt, gh = a_all.dtype, a_all.shape[1]
-    tmp = xp.empty((hi - lo, gh), dt)
-    t1 = xp.empty((hi - lo, hid), dt)
+    tmp = xp.empty((h.shape[0], gh), dt)
+    t1 = xp.empty((h.shape[0], hid), dt)
     if mode == "LSTM":
         tc_all, cp_all, r_all, whr_t = cache["TC"], cache["Cp"], cache["R"], cache["whr_t"]
         half, lift = cache["half"], cache["lift"]
     elif mode == "GRU":
         gh_all, bhn = cache["GH"], cache["bhn"]
-    for s, r0, e in _active(steps, lo, hi):
-        m = e - r0
-        hb = h[r0:e]
+    for off, m in steps:
+        s = slice(off, off + m)
+        hb = h[:m]
         if hp_all is not None:
             hp_all[s] = hb
         a = a_all[s]
@@ -149,7 +139,7 @@ def _forward_rows(mode: str, xp: Any, cache: dict, whh_t: Any, h: Any, c: Any, y
             a *= half
             a += lift  # i, f, o: sig(u) = tanh(u / 2) / 2 + 1 / 2; g: tanh(u)
             i, f, g, o = a[:, :hid], a[:, hid:2 * hid], a[:, 2 * hid:3 * hid], a[:, 3 * hid:]
-            cb = c[r0:e]
+            cb = c[:m]
             if cp_all is not None:
                 cp_all[s] = cb
             cb *= f
@@ -213,7 +203,6 @@ def _backward_dir(mode: str, x: Any, w: list, cache: dict, dy: Any, dh: Any, dc:
     if mode == "LSTM":
         grads.update(K=xp.empty((total, hid), a_all.dtype), G4=dg_all.reshape(total, 4, hid))
     live_dy = bool(dy.any())  # a loss on h_n alone sends zeros for every step's output
-    n = dh.shape[0]
     chunks = _step_chunks(cache["steps"][::-1], _CHUNKS if xp is np else 1)
     dx = xp.empty(x.shape, x.dtype) if need_dx else None
     parts: dict = {k: [None] * len(chunks) for k in ("hh", "ih", "b", "bx", "hr")}
@@ -226,7 +215,7 @@ def _backward_dir(mode: str, x: Any, w: list, cache: dict, dy: Any, dh: Any, dc:
 
     def steps(c: int) -> None:
         _backward_rows(mode, xp, cache, grads, w_hh, w_hr, dy if live_dy else None, dh, dc,
-                       hid, chunks[c][0], 0, n)
+                       hid, chunks[c][0])
 
     def weights(c: int) -> None:
         # per chunk of steps: dW_hh += dG^T H_{t-1}, dW_ih += dG^T X, dX = dG W_ih, db += sum
@@ -375,26 +364,27 @@ def _lstm_factors(xp: Any, cache: dict, grads: dict, hid: int, lo: int, hi: int)
 
 
 def _backward_rows(mode: str, xp: Any, cache: dict, grads: dict, w_hh: Any, w_hr: Any,
-                   dy: Any, dh: Any, dc: Any, hid: int, steps: list, lo: int, hi: int) -> None:
-    """The reversed step loop of ``_backward_dir`` over ``steps`` (already in reverse) for
-    batch rows [lo, hi); ``dy`` is None when every step's output gradient is zero."""
+                   dy: Any, dh: Any, dc: Any, hid: int, steps: list) -> None:
+    """The reversed step loop of ``_backward_dir`` over ``steps`` (already in reverse);
+    ``dy`` is None when every step's output gradient is zero."""
     a_all, hp_all, dg_all = cache["A"], cache["Hp"], grads["G"]
     dt, gh = a_all.dtype, a_all.shape[1]
-    t1 = xp.empty((hi - lo, hid), dt)
+    n = dh.shape[0]
+    t1 = xp.empty((n, hid), dt)
     if mode == "LSTM":
         k_all, dhr_all, dg4 = grads["K"], grads.get("HR"), grads["G4"]
-        dr = xp.empty((hi - lo, hid), dt) if w_hr is not None else None
+        dr = xp.empty((n, hid), dt) if w_hr is not None else None
     elif mode == "GRU":
         gh_all, dxn_all = cache["GH"], grads["XN"]
-        wt = xp.empty((hi - lo, gh), dt)
-    for s, r0, e in _active(steps, lo, hi):
-        m = e - r0
-        dhb = dh[r0:e]
+        wt = xp.empty((n, gh), dt)
+    for off, m in steps:
+        s = slice(off, off + m)
+        dhb = dh[:m]
         if dy is not None:
             dhb += dy[s]
         a, d = a_all[s], dg_all[s]
         if mode == "LSTM":
-            dcb, tb = dc[r0:e], t1[:m]
+            dcb, tb = dc[:m], t1[:m]
             if w_hr is not None:
                 dhr_all[s] = dhb  # dL/dW_hr = sum_t dh_t^T r_t
                 dhb = xp.matmul(dhb, w_hr, out=dr[:m])  # dL/dr = dh W_hr
@@ -404,7 +394,7 @@ def _backward_rows(mode: str, xp: Any, cache: dict, grads: dict, w_hh: Any, w_hr
             d4[:, :3] *= dcb[:, None, :]  # d holds the factors: dL/du_{i,f,g} = dc * factor
             d[:, 3 * hid:] *= dhb  # dL/du_o = dh * factor
             dcb *= a[:, hid:2 * hid]  # dL/dc_{t-1} = dL/dc_t f
-            xp.matmul(d, w_hh, out=dh[r0:e])  # dL/dh_{t-1} = dG W_hh
+            xp.matmul(d, w_hh, out=dh[:m])  # dL/dh_{t-1} = dG W_hh
         elif mode == "GRU":
             r, z, nn = a[:, :hid], a[:, hid:2 * hid], a[:, 2 * hid:]
             dxn, ghn, tb = dxn_all[s], gh_all[s][:, 2 * hid:], t1[:m]
