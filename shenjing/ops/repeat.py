@@ -8,7 +8,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
-from ..backend import get_array_module
+from ..backend import get_array_module, move
 from .indexing import index_select
 from .reduce import _check_dim
 
@@ -17,8 +17,10 @@ TENSOR_METHODS = ("repeat_interleave", "unique", "take_along_dim")
 
 
 def _host(a: Any) -> np.ndarray:
-    a = a._data if isinstance(a, Tensor) else a
-    return a.get() if hasattr(a, "get") and not isinstance(a, np.ndarray) else np.asarray(a)
+    """A NumPy copy (or view) of a tensor, array or number, wherever it lives."""
+    if isinstance(a, Tensor):
+        a = a._data
+    return np.asarray(move(a, "cpu") if hasattr(a, "shape") else a)
 
 
 def repeat_interleave(input: Tensor, repeats: Any = None, dim: int | None = None, *,
@@ -29,7 +31,9 @@ def repeat_interleave(input: Tensor, repeats: Any = None, dim: int | None = None
         counts = _host(input)
         if counts.ndim != 1 or counts.dtype.kind not in "iu":
             raise RuntimeError("repeat_interleave: repeats must be a 1-D integer tensor")
-        return Tensor._wrap(np.repeat(np.arange(counts.shape[0]), counts), None, False)
+        xp = get_array_module(input._data)
+        return Tensor._wrap(xp.asarray(np.repeat(np.arange(counts.shape[0]), counts)), None,
+                            False)
     x = input.reshape(-1) if dim is None else input
     axis = 0 if dim is None else _check_dim(dim, input.ndim, "repeat_interleave")
     n = x.shape[axis] if x.ndim else 1
