@@ -1,5 +1,9 @@
 """Convolutions: conv1d, conv2d and their transposes as chunked im2col + GEMM Functions.
 
+Convs with groups 1 run channels-last (conv_cl: pixel-major cols, outputs and input
+gradients left as (N, H, W, C) memory behind NCHW views). Grouped convs and the transposed
+convs use the channel-major kernels below.
+
 Every case runs on one 4-D kernel (a 1-D conv is a 2-D conv with height 1). A chunk of the
 batch is padded channel-major and its windows (C, KH, KW, m, OH, OW), viewed with
 ``as_strided``, are copied once into cols (C*KH*KW, m*OH*OW), so each pass is one large GEMM:
@@ -20,6 +24,7 @@ import numpy as np
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from ..backend import get_array_module, threads
+from . import conv_cl
 from ._util import split_parts
 
 _NP_MODE = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
@@ -426,6 +431,105 @@ def _col2im_cm(d: Any, geo: _Geo) -> Any:
     return buf
 
 
+# ----------------------------------------------------------------------------- channels-last
+# Convs with groups 1 run pixel-major: their outputs (and input gradients) are (N, H, W, C)
+# memory behind NCHW views, which the next conv reads without a transposing copy. Their
+# GEMMs read cols whose rows are pixels (conv_cl), or, with few input taps (a first layer),
+# sample-major cols (CK, OH*OW) used transposed, so Y lands pixel-major as well. Measured on
+# this CPU (64x32x32x32 -> 64, 3x3): forward 32 -> 22 ms; its GEMM alone went from 126 to 140
+# GF/s, the 64-wide output filling OpenBLAS's kernels better from cache-sized chunks.
+def _channels_last(geo: _Geo, c: int, groups: int) -> bool:
+    """Whether a conv runs channels-last (every conv with groups 1)."""
+    return groups == 1
+
+
+def _conv_fwd_cl(x: Any, w: Any, geo: _Geo, mode: str, b: Any = None, wr: Any = None) -> Any:
+    """y = conv(x, w) + b as an (N, OC, OH, OW) view of (N, OH, OW, OC) memory (``wr``: the
+    filters already in conv_cl's GEMM layout)."""
+    xp = get_array_module(x)
+    n, c = x.shape[:2]
+    oc = w.shape[0]
+    l_ = geo.oh * geo.ow
+    y = xp.empty((n, geo.oh, geo.ow, oc), x.dtype)
+    sm = _sample_major(geo, c, 1)
+    if sm:  # Y[n]^T = cols[n]^T W^T, taps in x's (C, KH, KW) order
+        wt = w.reshape(oc, -1).T
+    else:
+        wt = (conv_cl.weights(w) if wr is None else wr).T
+        xh = x.transpose(0, 2, 3, 1)
+
+    def chunk(r: tuple) -> None:
+        n0, n1 = r
+        if sm:
+            out = y[n0:n1].reshape(n1 - n0, l_, oc)
+            xp.matmul(_cols_sm(x[n0:n1], geo, mode).transpose(0, 2, 1), wt, out=out)
+        else:
+            out = y[n0:n1].reshape(-1, oc)
+            xp.matmul(conv_cl.cols(xh[n0:n1], geo, mode), wt, out=out)
+        if b is not None:
+            out += b
+
+    per = c * geo.kh * geo.kw * l_ * x.dtype.itemsize
+    split_parts(chunk, xp, _chunks(xp, n, per, w.nbytes))
+    return y.transpose(0, 3, 1, 2)
+
+
+def _conv_bwd_cl(g: Any, x: Any, w: Any, geo: _Geo, mode: str, need_x: bool,
+                 need_w: bool) -> tuple:
+    """(dX, dW) of a channels-last conv given dY = g (N, OC, OH, OW), chunk by chunk:
+    dW = sum dY^T cols and dX = col2im(dY Wr), or for stride 1 with zero padding the full
+    correlation of dY with the flipped transposed filters (itself channels-last)."""
+    xp = get_array_module(g)
+    n, oc = g.shape[:2]
+    c = x.shape[1]
+    full = _full_pads(geo) if need_x and mode == "zeros" and c >= min(oc, 64) \
+        and geo.h * geo.w <= 2 * geo.oh * geo.ow else None
+    gx = None
+    if full is not None:
+        gx = _conv_fwd_cl(g, _flip_t(w, 1), _Geo(geo.oh, geo.ow, geo.kh, geo.kw, full, (1, 1),
+                                                 geo.dil), "zeros")
+        need_x = False
+    elif need_x:
+        gx = xp.empty((n, geo.h, geo.w, c), g.dtype)
+    if not (need_x or need_w):
+        return gx, None
+    gh, xh = g.transpose(0, 2, 3, 1), x.transpose(0, 2, 3, 1)
+    wr = conv_cl.weights(w) if need_x else None
+    sm = need_w and _sample_major(geo, c, 1)
+
+    def chunk(r: tuple) -> Any:
+        n0, n1 = r
+        gm = xp.ascontiguousarray(gh[n0:n1]).reshape(-1, oc)
+        part = None
+        if sm:  # dW^T (C*KH*KW, OC) = sum over samples of cols[n] dY[n]
+            part = xp.matmul(_cols_sm(x[n0:n1], geo, mode),
+                             gm.reshape(n1 - n0, -1, oc)).sum(axis=0)
+        elif need_w:
+            part = gm.T @ conv_cl.cols(xh[n0:n1], geo, mode)
+        if need_x:
+            buf = conv_cl.col2im(gm @ wr, geo)
+            pt, pl = geo.pads[0], geo.pads[2]
+            if mode == "zeros":
+                gx[n0:n1] = buf[:, pt:pt + geo.h, pl:pl + geo.w]
+            else:
+                gx[n0:n1] = _unbuffer(buf.transpose(0, 3, 1, 2), geo, mode).transpose(
+                    0, 2, 3, 1)
+        return part
+
+    per = c * geo.kh * geo.kw * geo.oh * geo.ow * g.dtype.itemsize
+    parts = split_parts(chunk, xp, _chunks(xp, n, per, w.nbytes))
+    if need_x:
+        gx = gx.transpose(0, 3, 1, 2)
+    gw = None
+    if sm:
+        gw = xp.ascontiguousarray(_sum_parts(parts, (c * geo.kh * geo.kw, oc), g.dtype, xp).T)
+        gw = gw.reshape(w.shape)
+    elif need_w:
+        gw = conv_cl.unweights(_sum_parts(parts, (oc, geo.kh * geo.kw * c), g.dtype, xp), c,
+                               geo.kh, geo.kw)
+    return gx, gw
+
+
 # ----------------------------------------------------------------------------- Functions
 def _as4d(x: Any, w: Any, nd: int, batched: bool) -> tuple:
     if not batched:
@@ -450,9 +554,12 @@ class ConvNd(Function):
         x4, w4 = _as4d(x, w, nd, batched)
         geo = _Geo(x4.shape[2], x4.shape[3], w4.shape[2], w4.shape[3], pads, stride, dil)
         self.depthwise = groups == x4.shape[1] == w4.shape[0] and x4.shape[0] > 0
+        self.cl = not self.depthwise and _channels_last(geo, x4.shape[1], groups)
         if self.depthwise:  # one filter per channel: elementwise taps beat tiny GEMMs
             self.win = _windows(_buffer(x4, geo, mode), geo)
             y = _narrow(_dw_fwd(self.win, w4, geo), geo, b)
+        elif self.cl:
+            y = _conv_fwd_cl(x4, w4, geo, mode, b)
         else:
             y = _conv_fwd(x4, w4, geo, groups, mode, b)
         self.x4, self.w4, self.xs, self.ws = x4, w4, x.shape, w.shape
@@ -468,6 +575,8 @@ class ConvNd(Function):
             buf, gw = _dw_grads(_widen(g, geo), self.win, w4, geo, nig[0], nig[1])
             if nig[0]:
                 gx = _unbuffer(buf, geo, self.mode)
+        elif self.cl and (nig[0] or nig[1]):
+            gx, gw = _conv_bwd_cl(g, x4, w4, geo, self.mode, nig[0], nig[1])
         elif nig[0] or nig[1]:
             gx, gw = _conv_bwd(g, x4, w4, geo, self.groups, self.mode, x4.shape[1], nig[0],
                                nig[1])

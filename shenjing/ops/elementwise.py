@@ -44,6 +44,14 @@ def clone(input: Tensor, *, memory_format: Any = None) -> Tensor:
     return Clone.apply(input)
 
 
+def contiguous(input: Tensor, memory_format: Any = None) -> Tensor:
+    """``input`` itself when its memory is C-ordered, else a C-ordered copy in the graph
+    (a conv's output is channels-last memory behind its NCHW view)."""
+    if input._data.flags.c_contiguous:
+        return input
+    return Clone.apply(input)
+
+
 # ----------------------------------------------------------------------------- binary
 class Add(Function):
     def forward(self, a, b):
@@ -618,7 +626,7 @@ def isclose(input: Tensor, other: Tensor, rtol: float = 1e-5, atol: float = 1e-8
 
 
 TENSOR_METHODS = (
-    "clone", "add", "sub", "mul", "div", "true_divide", "pow", "maximum", "minimum", "fmax", "fmin",
+    "clone", "contiguous", "add", "sub", "mul", "div", "true_divide", "pow", "maximum", "minimum", "fmax", "fmin",
     "floor_divide", "remainder", "fmod", "neg", "negative", "abs", "exp", "log", "log1p", "sqrt",
     "expm1", "nan_to_num",
     "rsqrt", "sin", "cos", "square", "reciprocal", "clamp", "clip", "clamp_min", "clamp_max",

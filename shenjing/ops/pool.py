@@ -171,7 +171,7 @@ def _window_max(vs: list, m: Any, a: Any) -> None:
     if a is None:
         return
     a[...] = 0
-    hit, step = xp.empty(m.shape, dtype=bool), xp.empty_like(a)
+    hit, step = xp.empty_like(m, dtype=bool), xp.empty_like(a)
     for i in range(len(vs) - 1, -1, -1):
         xp.equal(vs[i], m, out=hit)
         xp.subtract(a, a.dtype.type(i), out=step)
@@ -197,8 +197,16 @@ class MaxPool(_MaxBackward, Function):
         xp = get_array_module(g)
         a, (kh, kw) = self.arg, self.k
         g = g.reshape(a.shape)
-        gx = xp.empty(self.shape4, g.dtype)
-        g6 = gx.reshape(a.shape[0], a.shape[1], a.shape[2], kh, a.shape[3], kw)
+        n, c, oh, ow = a.shape
+        cl = a.ndim == 4 and a.transpose(0, 2, 3, 1).flags.c_contiguous and c > 1
+        if cl:  # channels-last memory: tiles (N, oh, kh, ow, kw, C), the gradient likewise
+            a, g = a.transpose(0, 2, 3, 1), g.transpose(0, 2, 3, 1)
+            gxh = xp.empty((n,) + self.shape4[2:] + (c,), g.dtype)
+            g6 = gxh.reshape(n, oh, kh, ow, kw, c)
+            gx = gxh.transpose(0, 3, 1, 2)
+        else:
+            gx = xp.empty(self.shape4, g.dtype)
+            g6 = gx.reshape(n, c, oh, kh, ow, kw)
 
         def part(lo: int, hi: int) -> None:
             gp = xp.ascontiguousarray(g[lo:hi])  # read kh*kw times: one copy pays
@@ -206,9 +214,10 @@ class MaxPool(_MaxBackward, Function):
             for i in range(kh):
                 for j in range(kw):
                     xp.equal(a[lo:hi], i * kw + j, out=hit)
-                    xp.multiply(gp, hit, out=g6[lo:hi, :, :, i, :, j])
+                    out = g6[lo:hi, :, i, :, j] if cl else g6[lo:hi, :, :, i, :, j]
+                    xp.multiply(gp, hit, out=out)
 
-        split_range(part, xp, a.shape[0], gx.nbytes * 4)  # kh*kw passes
+        split_range(part, xp, n, gx.nbytes * 4)  # kh*kw passes
         return (gx.reshape(self.inshape),)
 
     def forward(self, x, *, shape4, k, s, p, d, oh, ow, out_shape, out_idx):
@@ -220,9 +229,9 @@ class MaxPool(_MaxBackward, Function):
         ext_h, ext_w = s[0] * (oh - 1) + 1, s[1] * (ow - 1) + 1
         vs = [xpad[:, :, i * d[0]:i * d[0] + ext_h:s[0], j * d[1]:j * d[1] + ext_w:s[1]]
               for i in range(k[0]) for j in range(k[1])]
-        m = xp.empty(vs[0].shape, x.dtype)
+        m = xp.empty_like(vs[0])  # in x's memory order (channels-last stays channels-last)
         want_arg = bool(self.needs_input_grad) or out_idx is not None  # no tape: no argmax
-        a = xp.empty(m.shape, dtype=np.int8 if len(vs) < 128 else np.int32) if want_arg \
+        a = xp.empty_like(m, dtype=np.int8 if len(vs) < 128 else np.int32) if want_arg \
             else None
 
         def part(lo: int, hi: int) -> None:  # a slice of the batch

@@ -242,16 +242,18 @@ def test_sample_major_gradcheck(sample_major_calls):
                                                              "groups": 2},
                                 {"stride": (2, 1), "padding": (1, 2), "dilation": (1, 2)}])
 def test_strided_overlapping_input_gradient_batch_last(kw, monkeypatch):
-    """4x4 stride-2 kernels take the batch-last input gradient; conv and its transpose."""
-    from shenjing.ops import conv
+    """4x4 stride-2 kernels take the batch-last input gradient in grouped convs and in
+    transposed convs; a groups-1 conv takes the channels-last col2im instead."""
+    from shenjing.ops import conv, conv_cl
 
-    calls = []
-    real = conv._dx_batch_last
+    calls, cl_calls = [], []
+    real, real_cl = conv._dx_batch_last, conv_cl.col2im
     monkeypatch.setattr(conv, "_dx_batch_last", lambda *a: calls.append(1) or real(*a))
+    monkeypatch.setattr(conv_cl, "col2im", lambda *a: cl_calls.append(1) or real_cl(*a))
     g = kw.get("groups", 1)
     x, w = rand(3, 8, 14, 13, seed=16), rand(6, 8 // g, 4, 4, seed=17)
     compare(lambda a, c: SF.conv2d(a, c, **kw), lambda a, c: F.conv2d(a, c, **kw), x, w)
-    assert calls
+    assert (calls and not cl_calls) if g > 1 else (cl_calls and not calls)
     calls.clear()
     if "dilation" not in kw:
         xt, wt = rand(3, 8, 7, 6, seed=18), rand(8, 10 // g, 4, 4, seed=19)

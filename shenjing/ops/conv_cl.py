@@ -1,0 +1,84 @@
+"""Channels-last kernels of conv2d (groups 1): pixels are rows, channels are columns.
+
+A chunk of the batch is padded as (m, HP, WP, C) and its windows (m, OH, OW, KH, KW, C) are
+copied into cols (m*OH*OW, KH*KW*C): runs of KW*C contiguous values, not the short strided
+pieces a channel-major copy moves. Each pass is one GEMM per chunk,
+    Y (m*OH*OW, OC) = cols @ Wr^T,  dW += dY^T @ cols,  dcols = dY @ Wr,
+with Wr = W laid out (OC, KH*KW*C) (each filter's values permuted: a cache-friendly copy).
+Y lands as (N, OH, OW, OC) memory and is returned as an (N, OC, OH, OW) view of it, so
+neither the output nor, when the next conv reads it, the input is transposed by a copy;
+element-wise ops, batch norm and pooling keep that memory order (NumPy's ufuncs follow their
+inputs' layout). Only x is saved: backward rebuilds cols.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from ..backend import get_array_module
+
+_MODES = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}  # NumPy's pad names
+
+
+def weights(w: Any) -> Any:
+    """W (OC, C, KH, KW) -> Wr (OC, KH*KW*C), the GEMM operand of a channels-last pass."""
+    return get_array_module(w).ascontiguousarray(w.transpose(0, 2, 3, 1)).reshape(
+        w.shape[0], -1)
+
+
+def unweights(gr: Any, c: int, kh: int, kw: int) -> Any:
+    """Adjoint layout of ``weights``: dWr (OC, KH*KW*C) -> dW (OC, C, KH, KW)."""
+    return get_array_module(gr).ascontiguousarray(
+        gr.reshape(gr.shape[0], kh, kw, c).transpose(0, 3, 1, 2))
+
+
+def _padded(xh: Any, geo: Any, mode: str) -> Any:
+    """A chunk xh (m, H, W, C) padded to (m, HP, WP, C) (a view if there is no padding)."""
+    xp = get_array_module(xh)
+    pt, pb, pl, pr = geo.pads
+    if not (pt or pb or pl or pr):
+        return xh
+    if mode != "zeros":
+        return xp.pad(xh, ((0, 0), (pt, pb), (pl, pr), (0, 0)), mode=_MODES[mode])
+    m, h, w, c = xh.shape
+    buf = xp.empty((m, geo.hp, geo.wp, c), xh.dtype)
+    buf[:, :pt] = 0
+    buf[:, pt + h:] = 0
+    buf[:, pt:pt + h, :pl] = 0
+    buf[:, pt:pt + h, pl + w:] = 0
+    buf[:, pt:pt + h, pl:pl + w] = xh
+    return buf
+
+
+def cols(xh: Any, geo: Any, mode: str) -> Any:
+    """cols (m*OH*OW, KH*KW*C) of a chunk xh (m, H, W, C): one copy of its windows."""
+    xp = get_array_module(xh)
+    buf = _padded(xh, geo, mode)
+    m, c = buf.shape[0], buf.shape[3]
+    (sh, sw), (dh, dw) = geo.stride, geo.dil
+    if geo.kh == geo.kw == 1:
+        win = buf[:, :sh * (geo.oh - 1) + 1:sh, :sw * (geo.ow - 1) + 1:sw]
+    else:
+        s0, s1, s2, s3 = buf.strides
+        win = xp.lib.stride_tricks.as_strided(
+            buf, (m, geo.oh, geo.ow, geo.kh, geo.kw, c),
+            (s0, s1 * sh, s2 * sw, s1 * dh, s2 * dw, s3))
+    return xp.ascontiguousarray(win).reshape(m * geo.oh * geo.ow, -1)
+
+
+def col2im(d: Any, geo: Any) -> Any:
+    """Adjoint of the windows copy: d (m*OH*OW, KH*KW*C) added into a padded (m, HP, WP, C)
+    buffer by KH*KW strided adds (the caller crops the padding or folds it back)."""
+    xp = get_array_module(d)
+    (sh, sw), (dh, dw) = geo.stride, geo.dil
+    m = d.shape[0] // (geo.oh * geo.ow)
+    c = d.shape[1] // (geo.kh * geo.kw)
+    d = d.reshape(m, geo.oh, geo.ow, geo.kh, geo.kw, c)
+    buf = xp.zeros((m, geo.hp, geo.wp, c), d.dtype)
+    for i in range(geo.kh):
+        r = i * dh
+        for j in range(geo.kw):
+            q = j * dw
+            rows, cols_ = slice(r, r + sh * (geo.oh - 1) + 1, sh), \
+                slice(q, q + sw * (geo.ow - 1) + 1, sw)
+            buf[:, rows, cols_] += d[:, :, :, i, j]
+    return buf
