@@ -1,17 +1,17 @@
 """Convolutions: conv1d, conv2d and their transposes as chunked im2col + GEMM Functions.
 
-Convs with groups 1 run channels-last (conv_cl: pixel-major cols, outputs and input
-gradients left as (N, H, W, C) memory behind NCHW views). Grouped convs and the transposed
-convs use the channel-major kernels below.
+Convs with groups 1 and depthwise convs run channels-last (conv_cl: pixel-major cols or
+per-channel taps; outputs and input gradients left as (N, H, W, C) memory behind NCHW
+views). Other grouped convs and the transposed convs use the channel-major kernels below.
 
 Every case runs on one 4-D kernel (a 1-D conv is a 2-D conv with height 1). A chunk of the
 batch is padded channel-major and its windows (C, KH, KW, m, OH, OW), viewed with
 ``as_strided``, are copied once into cols (C*KH*KW, m*OH*OW), so each pass is one large GEMM:
 Y' = W cols, dW = sum dY' cols^T, dX = col2im(W^T dY') (or, for stride 1, the correlation of dY
 with the flipped filters). Only x is saved (the graph holds it anyway); backward rebuilds cols
-chunk by chunk, so the 9x-sized columns never outlive one chunk. Depthwise convs use
-elementwise taps instead; convs with few input taps (a first layer) lay cols out sample by
-sample, and strided overlapping kernels take their input gradient with the batch last.
+chunk by chunk, so the 9x-sized columns never outlive one chunk. Convs with few input taps
+(a first layer) lay cols out sample by sample, and strided overlapping kernels take their
+input gradient with the batch last.
 The transposed convolution is the adjoint: its forward is conv's input gradient and its
 backward conv's forward and weight gradient.
 """
@@ -107,55 +107,6 @@ def _windows(buf: Any, geo: _Geo) -> Any:
     return xp.lib.stride_tricks.as_strided(
         buf, (buf.shape[0], buf.shape[1], geo.kh, geo.kw, geo.oh, geo.wv),
         (s0, s1, s2 * dh, s3 * dw, s2 * sh, s3 * sw))
-
-
-def _widen(g: Any, geo: _Geo) -> Any:
-    """dY (N, OC, OH, OW) -> (N, OC, OH*WV) with zeros in the junk columns."""
-    n, oc = g.shape[:2]
-    if geo.wv == geo.ow:
-        return get_array_module(g).ascontiguousarray(g).reshape(n, oc, geo.oh * geo.wv)
-    out = get_array_module(g).zeros((n, oc, geo.oh, geo.wv), g.dtype)
-    out[..., :geo.ow] = g
-    return out.reshape(n, oc, geo.oh * geo.wv)
-
-
-def _narrow(y: Any, geo: _Geo, b: Any = None) -> Any:
-    """(N, OC, OH*WV) -> contiguous (N, OC, OH, OW) (+ bias), dropping the junk columns."""
-    y = y.reshape(y.shape[0], y.shape[1], geo.oh, geo.wv)[..., :geo.ow]
-    if b is not None:
-        return y + b[:, None, None]
-    return get_array_module(y).ascontiguousarray(y)
-
-
-def _dw_fwd(win: Any, w: Any, geo: _Geo) -> Any:
-    """Depthwise y[n, c] = sum_ij w[c, ij] win[n, c, ij]: KH*KW multiply-adds, no GEMM."""
-    xp = get_array_module(win)
-    y = xp.zeros((win.shape[0], win.shape[1], geo.oh, geo.wv), win.dtype)
-    tmp = xp.empty_like(y)
-    for i in range(geo.kh):
-        for j in range(geo.kw):
-            xp.multiply(win[:, :, i, j], w[:, 0, i, j, None, None], out=tmp)
-            y += tmp
-    return y.reshape(y.shape[0], y.shape[1], -1)
-
-
-def _dw_grads(g: Any, win: Any, w: Any, geo: _Geo, need_x: bool, need_w: bool) -> tuple:
-    """Depthwise dW[c, ij] = sum_nl dY win_ij and dX buffer: win_ij += dY w[c, ij]."""
-    xp = get_array_module(g)
-    n, c = g.shape[:2]
-    g = g.reshape(n, c, geo.oh, geo.wv)
-    gw = xp.empty(w.shape, w.dtype) if need_w else None
-    buf = xp.zeros((n, c, geo.hb, geo.wb), g.dtype) if need_x else None
-    bwin = _windows(buf, geo) if need_x else None
-    tmp = xp.empty_like(g)
-    for i in range(geo.kh):
-        for j in range(geo.kw):
-            if need_w:
-                gw[:, 0, i, j] = xp.einsum("nchw,nchw->c", g, win[:, :, i, j])
-            if need_x:
-                xp.multiply(g, w[:, 0, i, j, None, None], out=tmp)
-                bwin[:, :, i, j] += tmp
-    return buf, gw
 
 
 # ----------------------------------------------------------------------------- GEMM path
@@ -530,6 +481,48 @@ def _conv_bwd_cl(g: Any, x: Any, w: Any, geo: _Geo, mode: str, need_x: bool,
     return gx, gw
 
 
+def _dw_fwd_cl(x: Any, w: Any, geo: _Geo, mode: str, b: Any = None) -> Any:
+    """Depthwise y = conv(x, w) + b (groups = C = OC) channels-last, chunk by chunk."""
+    xp = get_array_module(x)
+    n, c = x.shape[:2]
+    xh = x.transpose(0, 2, 3, 1)
+    y = xp.empty((n, geo.oh, geo.ow, c), x.dtype)
+
+    def chunk(r: tuple) -> None:
+        out = y[r[0]:r[1]]
+        out[...] = conv_cl.dw_forward(xh[r[0]:r[1]], w, geo, mode)
+        if b is not None:
+            out += b
+
+    split_parts(chunk, xp, _chunks(xp, n, 2 * c * geo.hp * geo.wp * x.dtype.itemsize))
+    return y.transpose(0, 3, 1, 2)
+
+
+def _dw_bwd_cl(g: Any, x: Any, w: Any, geo: _Geo, mode: str, need_x: bool,
+               need_w: bool) -> tuple:
+    """(dX, dW) of a depthwise conv given dY = g, channels-last, chunk by chunk."""
+    xp = get_array_module(g)
+    n, c = x.shape[:2]
+    gh, xh = g.transpose(0, 2, 3, 1), x.transpose(0, 2, 3, 1)
+    gx = xp.empty((n, geo.h, geo.w, c), g.dtype) if need_x else None
+    pt, pl = geo.pads[0], geo.pads[2]
+
+    def chunk(r: tuple) -> Any:
+        n0, n1 = r
+        buf, part = conv_cl.dw_backward(gh[n0:n1], xh[n0:n1], w, geo, mode, need_x, need_w)
+        if need_x:
+            if mode == "zeros":
+                gx[n0:n1] = buf[:, pt:pt + geo.h, pl:pl + geo.w]
+            else:
+                gx[n0:n1] = _unbuffer(buf.transpose(0, 3, 1, 2), geo, mode).transpose(
+                    0, 2, 3, 1)
+        return part
+
+    parts = split_parts(chunk, xp, _chunks(xp, n, 3 * c * geo.hp * geo.wp * g.dtype.itemsize))
+    gw = _sum_parts(parts, w.shape, g.dtype, xp) if need_w else None
+    return (gx.transpose(0, 3, 1, 2) if need_x else None), gw
+
+
 # ----------------------------------------------------------------------------- Functions
 def _as4d(x: Any, w: Any, nd: int, batched: bool) -> tuple:
     if not batched:
@@ -556,8 +549,7 @@ class ConvNd(Function):
         self.depthwise = groups == x4.shape[1] == w4.shape[0] and x4.shape[0] > 0
         self.cl = not self.depthwise and _channels_last(geo, x4.shape[1], groups)
         if self.depthwise:  # one filter per channel: elementwise taps beat tiny GEMMs
-            self.win = _windows(_buffer(x4, geo, mode), geo)
-            y = _narrow(_dw_fwd(self.win, w4, geo), geo, b)
+            y = _dw_fwd_cl(x4, w4, geo, mode, b)
         elif self.cl:
             y = _conv_fwd_cl(x4, w4, geo, mode, b)
         else:
@@ -572,9 +564,7 @@ class ConvNd(Function):
         g = g.reshape(x4.shape[0], w4.shape[0], geo.oh, geo.ow)
         gx = gw = gb = None
         if self.depthwise:
-            buf, gw = _dw_grads(_widen(g, geo), self.win, w4, geo, nig[0], nig[1])
-            if nig[0]:
-                gx = _unbuffer(buf, geo, self.mode)
+            gx, gw = _dw_bwd_cl(g, x4, w4, geo, self.mode, nig[0], nig[1])
         elif self.cl and (nig[0] or nig[1]):
             gx, gw = _conv_bwd_cl(g, x4, w4, geo, self.mode, nig[0], nig[1])
         elif nig[0] or nig[1]:

@@ -82,3 +82,71 @@ def col2im(d: Any, geo: Any) -> Any:
                 slice(q, q + sw * (geo.ow - 1) + 1, sw)
             buf[:, rows, cols_] += d[:, :, :, i, j]
     return buf
+
+
+# ----------------------------------------------------------------------------- depthwise
+# One filter per channel: y[.., c] = sum over taps of w[c, tap] x_tap[.., c], KH*KW
+# multiply-adds on channels-last slices. With stride 1 along the width a tap's (OW, C) values
+# are one contiguous run, so the filter value of each channel is tiled OW times and every
+# multiply runs over whole rows (OW*C values) instead of C-long pieces.
+def _taps(buf: Any, geo: Any) -> list:
+    """The KH*KW windows of a C-contiguous padded chunk (m, HP, WP, C), as views: each
+    (m, OH, OW*C) with stride 1 along the width, else (m, OH, OW, C)."""
+    xp = get_array_module(buf)
+    (sh, sw), (dh, dw) = geo.stride, geo.dil
+    m, c = buf.shape[0], buf.shape[3]
+    s0, s1, s2, s3 = buf.strides
+    shape, strides = ((m, geo.oh, geo.ow * c), (s0, s1 * sh, s3)) if sw == 1 else \
+        ((m, geo.oh, geo.ow, c), (s0, s1 * sh, s2 * sw, s3))
+    return [xp.lib.stride_tricks.as_strided(buf[:, i * dh:, j * dw:], shape, strides)
+            for i in range(geo.kh) for j in range(geo.kw)]
+
+
+def _padded_c(xh: Any, geo: Any, mode: str) -> Any:
+    """``_padded`` as one C-contiguous buffer (the taps are strided views into it)."""
+    return get_array_module(xh).ascontiguousarray(_padded(xh, geo, mode))
+
+
+def _tap_weights(w: Any, geo: Any) -> Any:
+    """w (C, 1, KH, KW) -> (KH*KW, OW*C) tiled per tap (or (KH*KW, C) when strided)."""
+    xp = get_array_module(w)
+    wt = w.reshape(w.shape[0], -1).T  # (KH*KW, C)
+    return xp.tile(wt, (1, geo.ow)) if geo.stride[1] == 1 else xp.ascontiguousarray(wt)
+
+
+def dw_forward(xh: Any, w: Any, geo: Any, mode: str) -> Any:
+    """Depthwise y (m, OH, OW, C) of a chunk xh (m, H, W, C)."""
+    xp = get_array_module(xh)
+    taps = _taps(_padded_c(xh, geo, mode), geo)
+    wt = _tap_weights(w, geo)
+    y = xp.multiply(taps[0], wt[0])
+    tmp = xp.empty_like(y)
+    for t, wv in zip(taps[1:], wt[1:]):
+        xp.multiply(t, wv, out=tmp)
+        y += tmp
+    return y.reshape(xh.shape[0], geo.oh, geo.ow, -1)
+
+
+def dw_backward(gh: Any, xh: Any, w: Any, geo: Any, mode: str, need_x: bool,
+                need_w: bool) -> tuple:
+    """Depthwise (padded input gradient (m, HP, WP, C) or None, dW part (C, 1, KH, KW) or
+    None) of a chunk: dW[c, tap] = sum dY x_tap, dX_tap += dY w[c, tap]."""
+    xp = get_array_module(gh)
+    m, c = xh.shape[0], xh.shape[3]
+    g = xp.ascontiguousarray(gh)
+    g = g.reshape(m, geo.oh, geo.ow * c) if geo.stride[1] == 1 else g
+    tmp = xp.empty_like(g)
+    gw = None
+    if need_w:
+        gw = xp.empty((geo.kh * geo.kw, c), g.dtype)
+        for k, t in enumerate(_taps(_padded_c(xh, geo, mode), geo)):
+            xp.multiply(g, t, out=tmp)
+            gw[k] = tmp.sum(axis=(0, 1)).reshape(-1, c).sum(axis=0)
+        gw = gw.T.reshape(c, 1, geo.kh, geo.kw)
+    buf = None
+    if need_x:
+        buf = xp.zeros((m, geo.hp, geo.wp, c), g.dtype)
+        for t, wv in zip(_taps(buf, geo), _tap_weights(w, geo)):
+            xp.multiply(g, wv, out=tmp)
+            t += tmp
+    return buf, gw

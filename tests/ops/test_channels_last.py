@@ -186,3 +186,30 @@ def test_one_thread_equals_two_threads():
         np.testing.assert_array_equal(a, b)
     for a, b in zip(conv1, conv2):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-3)
+
+
+@pytest.mark.parametrize("kw", [{"padding": 1}, {"stride": 2, "padding": 1},
+                                {"stride": (1, 2), "padding": 2, "dilation": 2}, {}])
+@pytest.mark.parametrize("layout", ["cl", "nchw"])
+def test_depthwise_conv(kw, layout):
+    """Depthwise convs (groups = channels) run as channels-last taps: every stride, dilation
+    and padding, from either memory order, with a bias."""
+    f = cl if layout == "cl" else (lambda t: t)
+    compare(lambda x, w, b: SF.conv2d(f(x), w, b, groups=6, **kw),
+            lambda x, w, b: F.conv2d(f(x), w, b, groups=6, **kw),
+            rand(3, 6, 9, 8, seed=50), rand(6, 1, 3, 3, seed=51), rand(6, seed=52), atol=2e-5)
+
+
+@pytest.mark.parametrize("mode", ["reflect", "circular"])
+def test_depthwise_conv_padding_modes(mode):
+    for stride in (1, 2):
+        ours = sj.nn.Conv2d(4, 4, 3, stride=stride, padding=1, groups=4, padding_mode=mode)
+        ref = torch.nn.Conv2d(4, 4, 3, stride=stride, padding=1, groups=4, padding_mode=mode)
+        ref.load_state_dict({k: torch.tensor(v.numpy()) for k, v in ours.state_dict().items()})
+        compare(lambda x: ours(cl(x)), lambda x: ref(cl(x)), rand(2, 4, 7, 6, seed=53),
+                atol=2e-5)
+
+
+def test_depthwise_conv_gradcheck():
+    check_grad(lambda x, w: SF.conv2d(cl(x), w, stride=(2, 1), padding=1, groups=3),
+               rand(2, 3, 5, 4, seed=54), rand(3, 1, 3, 2, seed=55))
