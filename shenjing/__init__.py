@@ -12,6 +12,9 @@ from .backend.dtypes import float as float, int as int  # noqa: F401,PLC0414
 from .backend.random import initial_seed, seed, get_rng_state, set_rng_state  # noqa: F401
 from .backend.fpenv import set_flush_denormal  # noqa: F401
 from .backend.threads import get_num_threads, set_num_threads  # noqa: F401
+from .backend.layout import (  # noqa: F401
+    memory_format, contiguous_format, channels_last, channels_last_3d, preserve_format,
+)
 from .backend.memory import keep_freed_memory as _keep_freed_memory
 _keep_freed_memory()
 from . import autograd  # noqa: F401

@@ -9,7 +9,7 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from ..backend import CPU, device as Device, device_of, dtypes, get_array_module
+from ..backend import CPU, device as Device, device_of, dtypes, get_array_module, layout
 from . import grad_mode
 
 
@@ -129,8 +129,9 @@ class Tensor:
     def is_floating_point(self) -> bool:
         return self._data.dtype.kind == "f"
 
-    def is_contiguous(self) -> bool:
-        return bool(self._data.flags.c_contiguous)
+    def is_contiguous(self, memory_format: Any = layout.contiguous_format) -> bool:
+        """Whether the memory is C-ordered (or laid out as ``memory_format``)."""
+        return layout.is_in(self._data, memory_format)
 
     def __len__(self) -> int:
         if self.ndim == 0:
@@ -275,7 +276,7 @@ class Tensor:
         """This tensor with the asked dtype and/or device (differentiable); ``self`` if
         nothing changes, like ``torch.Tensor.to``."""
         dtype, dev = kwargs.get("dtype"), kwargs.get("device")
-        copy = kwargs.get("copy", False)
+        copy, fmt = kwargs.get("copy", False), kwargs.get("memory_format")
         for a in args:
             if isinstance(a, Tensor):
                 dtype, dev = a.dtype, a.device
@@ -290,7 +291,9 @@ class Tensor:
         if dtype is not None:
             d = dtypes.to_dtype(dtype)
             if d.np != out._data.dtype:
-                return out._cast(d)
+                out, copy = out._cast(d), False
+        if fmt is not None and not layout.is_in(out._data, fmt):
+            return out.contiguous(memory_format=fmt)  # attached by ops.install
         return out.clone() if copy else out
 
     def type(self, dtype: Any = None) -> "Tensor | str":

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
-from ..backend import dtypes, get_array_module
+from ..backend import dtypes, get_array_module, layout
 from ._util import as_tensor_like, check_broadcast, promote
 
 
@@ -32,24 +32,29 @@ def cast(x: Tensor, dtype: Any) -> Tensor:
 
 
 class Clone(Function):
-    def forward(self, a):
-        return a.copy()
+    """A copy in a given axis order's memory (``perm``), or in ``a``'s own order (None)."""
+
+    def forward(self, a, perm=None):
+        if perm is None:
+            return a.copy(order="K")
+        return a.transpose(perm).copy().transpose(layout.inverse(perm))
 
     def backward(self, g):
         return g
 
 
-def clone(input: Tensor, *, memory_format: Any = None) -> Tensor:
-    """A copy of ``input`` that stays in the graph (gradient flows through unchanged)."""
-    return Clone.apply(input)
+def clone(input: Tensor, *, memory_format: Any = layout.preserve_format) -> Tensor:
+    """A copy of ``input`` that stays in the graph (gradient flows through unchanged), in
+    ``input``'s memory order unless ``memory_format`` asks for another."""
+    return Clone.apply(input, perm=layout.order(memory_format, input.ndim))
 
 
-def contiguous(input: Tensor, memory_format: Any = None) -> Tensor:
-    """``input`` itself when its memory is C-ordered, else a C-ordered copy in the graph
-    (a conv's output is channels-last memory behind its NCHW view)."""
-    if input._data.flags.c_contiguous:
+def contiguous(input: Tensor, memory_format: Any = layout.contiguous_format) -> Tensor:
+    """``input`` itself when its memory is already ``memory_format``, else a copy laid out
+    so (recorded in the graph). A conv's output is channels-last memory."""
+    if layout.is_in(input._data, memory_format):
         return input
-    return Clone.apply(input)
+    return Clone.apply(input, perm=layout.order(memory_format, input.ndim))
 
 
 # ----------------------------------------------------------------------------- binary

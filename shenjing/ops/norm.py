@@ -11,7 +11,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
-from ..backend import get_array_module, threads
+from ..backend import get_array_module
 from ._util import split_parts, split_range
 
 
@@ -47,7 +47,7 @@ def _blocks(xp: Any, rows: Any, fn: Any) -> list:
     p, c = rows.shape
     step = max(1, _ROW_BLOCK_BYTES // max(1, c * rows.itemsize))
     parts = [(lo, min(p, lo + step)) for lo in range(0, p, step)]
-    if xp is np and rows.nbytes < threads.RANGE_BYTES // 2:
+    if xp is np and len(parts) < 2:
         return [fn(*r) for r in parts]
     return split_parts(lambda r: fn(*r), xp, parts)
 
@@ -62,30 +62,51 @@ def _empty_channels_last(xp: Any, like: Any) -> Any:
     return xp.moveaxis(xp.empty(_channels_last(like).shape, like.dtype), -1, 1)
 
 
+def _colsum(xp: Any, a: Any) -> Any:
+    """Column sums of a (rows, C) block as one BLAS matrix-vector product: NumPy's
+    sum(axis=0) adds C-wide rows one at a time (6x slower at 64 channels)."""
+    return xp.ones(a.shape[0], a.dtype) @ a
+
+
+def _dot_rows(xp: Any, a: Any, b: Any) -> Any:
+    """Per-column dot products sum over rows of a * b, without a product temporary."""
+    return xp.einsum("pc,pc->c", a, b)
+
+
 def _bn_rows_forward(xp: Any, x2: Any, y2: Any, w: Any, b: Any, mean: Any, invstd: Any,
                      eps: float) -> tuple:
     """y2 = (x2 - mean) invstd w + b over (P, C) rows; with mean None the batch's mean and
-    biased variance are computed first (two passes: sums, then centred squares)."""
+    biased variance are computed first (two passes: sums, then centred squares, the centred
+    values written into y2 and scaled there in a third)."""
     p = x2.shape[0]
     var = None
-    if mean is None:
-        mean = sum(_blocks(xp, x2, lambda lo, hi: x2[lo:hi].sum(axis=0))) / p
+    if mean is not None:  # eval: y = x scale + shift, two passes
+        scale = invstd * w if w is not None else invstd
+        shift = -mean * scale
+        if b is not None:
+            shift += b
 
-        def sq(lo: int, hi: int) -> Any:
-            t = x2[lo:hi] - mean
-            t *= t
-            return t.sum(axis=0)
+        def affine(lo: int, hi: int) -> None:
+            xp.multiply(x2[lo:hi], scale, out=y2[lo:hi])
+            y2[lo:hi] += shift
 
-        var = sum(_blocks(xp, x2, sq)) / p
-        invstd = 1 / xp.sqrt(var + eps)
+        _blocks(xp, x2, affine)
+        return mean, var, invstd
+    mean = sum(_blocks(xp, x2, lambda lo, hi: _colsum(xp, x2[lo:hi]))) / p
+
+    def centre(lo: int, hi: int) -> Any:
+        t = y2[lo:hi]
+        xp.subtract(x2[lo:hi], mean, out=t)
+        return _dot_rows(xp, t, t)
+
+    var = sum(_blocks(xp, x2, centre)) / p
+    invstd = 1 / xp.sqrt(var + eps)
     scale = invstd * w if w is not None else invstd
-    shift = -mean * scale
-    if b is not None:
-        shift += b
 
     def out(lo: int, hi: int) -> None:
-        xp.multiply(x2[lo:hi], scale, out=y2[lo:hi])
-        y2[lo:hi] += shift
+        y2[lo:hi] *= scale
+        if b is not None:
+            y2[lo:hi] += b
 
     _blocks(xp, x2, out)
     return mean, var, invstd
@@ -96,30 +117,33 @@ def _bn_rows_backward(xp: Any, g2: Any, x2: Any, gx2: Any, w: Any, mean: Any, in
     """(sum g, sum g xhat) per channel over (P, C) rows, and gx2 (when given) filled with
     dx = w invstd (g - mean(g) - xhat mean(g xhat)) (training) or g w invstd (eval)."""
     p = g2.shape[0]
+    keep = gx2 is not None and training  # x - mean parked in gx2 for the second pass
 
     def sums(lo: int, hi: int) -> tuple:
-        t = x2[lo:hi] - mean
-        t *= g2[lo:hi]
-        return g2[lo:hi].sum(axis=0), t.sum(axis=0)
+        if keep:
+            t = gx2[lo:hi]
+            xp.subtract(x2[lo:hi], mean, out=t)
+        else:
+            t = x2[lo:hi] - mean
+        return _colsum(xp, g2[lo:hi]), _dot_rows(xp, t, g2[lo:hi])
 
     parts = _blocks(xp, g2, sums)
     sg = sum(s[0] for s in parts)
     sgx = sum(s[1] for s in parts) * invstd
     if gx2 is not None:
         scale = invstd * w if w is not None else invstd
-        if training:  # dx = g scale + (x - mean) k1 + k0
-            k1 = -scale * invstd * sgx / p
-            k0 = -scale * sg / p - mean * k1
-        else:
-            k1 = k0 = None
+        # training: dx = g scale + (x - mean) k1 + k0
+        k1 = -scale * invstd * sgx / p
+        k0 = -scale * sg / p
 
         def dx(lo: int, hi: int) -> None:
             out = gx2[lo:hi]
-            xp.multiply(g2[lo:hi], scale, out=out)
-            if k1 is not None:
-                t = x2[lo:hi] * k1
-                t += k0
-                out += t
+            if not training:
+                xp.multiply(g2[lo:hi], scale, out=out)
+                return
+            out *= k1
+            out += k0
+            out += g2[lo:hi] * scale
 
         _blocks(xp, g2, dx)
     return sg, sgx

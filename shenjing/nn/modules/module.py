@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterator, Mapping
 import numpy as np
 
 from ...autograd.tensor import Tensor
-from ...backend import device as Device, dtypes, move
+from ...backend import device as Device, dtypes, layout, move
 from ..parameter import Parameter
 
 __all__ = ["Module", "Parameter"]
@@ -382,9 +382,13 @@ class Module:
         return self
 
     def to(self, *args: Any, **kwargs: Any) -> "Module":
-        """Cast floating parameters and buffers to a dtype (and check the device)."""
+        """Cast floating parameters and buffers to a dtype (and check the device); with
+        ``memory_format``, lay out their 4-D/5-D ones so (values unchanged)."""
         dtype = kwargs.get("dtype")
         dev = kwargs.get("device")
+        fmt = kwargs.get("memory_format")
+        if fmt is not None:
+            self._apply(lambda a: layout.to(a, fmt) if a.ndim in (4, 5) else a)
         for a in args:
             if isinstance(a, Tensor):
                 dtype = a.dtype
