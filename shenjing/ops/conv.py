@@ -389,14 +389,8 @@ def _col2im_cm(d: Any, geo: _Geo) -> Any:
 # sample-major cols (CK, OH*OW) used transposed, so Y lands pixel-major as well. Measured on
 # this CPU (64x32x32x32 -> 64, 3x3): forward 32 -> 22 ms; its GEMM alone went from 126 to 140
 # GF/s, the 64-wide output filling OpenBLAS's kernels better from cache-sized chunks.
-def _channels_last(geo: _Geo, c: int, groups: int) -> bool:
-    """Whether a conv runs channels-last (every conv with groups 1)."""
-    return groups == 1
-
-
-def _conv_fwd_cl(x: Any, w: Any, geo: _Geo, mode: str, b: Any = None, wr: Any = None) -> Any:
-    """y = conv(x, w) + b as an (N, OC, OH, OW) view of (N, OH, OW, OC) memory (``wr``: the
-    filters already in conv_cl's GEMM layout)."""
+def _conv_fwd_cl(x: Any, w: Any, geo: _Geo, mode: str, b: Any = None) -> Any:
+    """y = conv(x, w) + b as an (N, OC, OH, OW) view of (N, OH, OW, OC) memory."""
     xp = get_array_module(x)
     n, c = x.shape[:2]
     oc = w.shape[0]
@@ -406,7 +400,7 @@ def _conv_fwd_cl(x: Any, w: Any, geo: _Geo, mode: str, b: Any = None, wr: Any = 
     if sm:  # Y[n]^T = cols[n]^T W^T, taps in x's (C, KH, KW) order
         wt = w.reshape(oc, -1).T
     else:
-        wt = (conv_cl.weights(w) if wr is None else wr).T
+        wt = conv_cl.weights(w).T
         xh = x.transpose(0, 2, 3, 1)
 
     def chunk(r: tuple) -> None:
@@ -489,8 +483,7 @@ def _dw_fwd_cl(x: Any, w: Any, geo: _Geo, mode: str, b: Any = None) -> Any:
     y = xp.empty((n, geo.oh, geo.ow, c), x.dtype)
 
     def chunk(r: tuple) -> None:
-        out = y[r[0]:r[1]]
-        out[...] = conv_cl.dw_forward(xh[r[0]:r[1]], w, geo, mode)
+        out = conv_cl.dw_forward(xh[r[0]:r[1]], w, geo, mode, y[r[0]:r[1]])
         if b is not None:
             out += b
 
@@ -547,7 +540,7 @@ class ConvNd(Function):
         x4, w4 = _as4d(x, w, nd, batched)
         geo = _Geo(x4.shape[2], x4.shape[3], w4.shape[2], w4.shape[3], pads, stride, dil)
         self.depthwise = groups == x4.shape[1] == w4.shape[0] and x4.shape[0] > 0
-        self.cl = not self.depthwise and _channels_last(geo, x4.shape[1], groups)
+        self.cl = not self.depthwise and groups == 1  # groups 1: channels-last
         if self.depthwise:  # one filter per channel: elementwise taps beat tiny GEMMs
             y = _dw_fwd_cl(x4, w4, geo, mode, b)
         elif self.cl:

@@ -114,17 +114,19 @@ def _tap_weights(w: Any, geo: Any) -> Any:
     return xp.tile(wt, (1, geo.ow)) if geo.stride[1] == 1 else xp.ascontiguousarray(wt)
 
 
-def dw_forward(xh: Any, w: Any, geo: Any, mode: str) -> Any:
-    """Depthwise y (m, OH, OW, C) of a chunk xh (m, H, W, C)."""
+def dw_forward(xh: Any, w: Any, geo: Any, mode: str, out: Any) -> Any:
+    """Depthwise y of a chunk xh (m, H, W, C), written into ``out`` (m, OH, OW, C),
+    C-contiguous; returns ``out``."""
     xp = get_array_module(xh)
     taps = _taps(_padded_c(xh, geo, mode), geo)
     wt = _tap_weights(w, geo)
-    y = xp.multiply(taps[0], wt[0])
+    y = out.reshape(taps[0].shape)  # a view: out is C-contiguous
+    xp.multiply(taps[0], wt[0], out=y)
     tmp = xp.empty_like(y)
     for t, wv in zip(taps[1:], wt[1:]):
         xp.multiply(t, wv, out=tmp)
         y += tmp
-    return y.reshape(xh.shape[0], geo.oh, geo.ow, -1)
+    return out
 
 
 def dw_backward(gh: Any, xh: Any, w: Any, geo: Any, mode: str, need_x: bool,
