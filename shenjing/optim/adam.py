@@ -5,8 +5,7 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
-from ..backend import threads
-from .optimizer import Optimizer, _grad_of, _new_step, _state_array
+from .optimizer import Optimizer, _blocked, _grad_of, _new_step, _state_array
 
 __all__ = ["Adam", "AdamW"]
 
@@ -19,29 +18,6 @@ def _lerp_(a: np.ndarray, b: np.ndarray, w: float) -> None:
         d = b - a
         d *= 1 - w
         np.subtract(b, d, out=a)
-
-
-_BLOCK = 1 << 17  # elements per block: the update's dozen passes stay in L2
-
-
-def _blocked(update: Callable[..., None], x: Any, *arrays: Any, coef: tuple) -> None:
-    """``update(x, *arrays, coef=coef)`` on matching flat blocks of same-shape arrays (None
-    entries pass through): a large parameter's element-wise passes then run block by block
-    in cache instead of streaming the whole tensor a dozen times, on the intra-op threads."""
-    every = (x,) + tuple(a for a in arrays if a is not None)
-    if type(x) is not np.ndarray or x.size <= _BLOCK or not all(
-            type(a) is np.ndarray and a.flags.c_contiguous and a.shape == x.shape
-            for a in every):
-        update(x, *arrays, coef=coef)
-        return
-    flat = [None if a is None else a.reshape(-1) for a in (x,) + arrays]
-
-    def run(lo: int, hi: int) -> None:
-        for b in range(lo, hi, _BLOCK):
-            e = min(b + _BLOCK, hi)
-            update(*[None if f is None else f[b:e] for f in flat], coef=coef)
-
-    threads.parallel_range(run, x.size, sum(a.nbytes for a in every))
 
 
 def _adam_update(x: Any, g: Any, m: Any, v: Any, vmax: Any, *, coef: tuple) -> None:

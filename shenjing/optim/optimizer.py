@@ -12,7 +12,7 @@ from typing import Any, Callable, Iterable
 import numpy as np
 
 from ..autograd import Tensor, enable_grad
-from ..backend import device_of, move
+from ..backend import device_of, move, threads
 
 __all__ = ["Optimizer", "required"]
 
@@ -235,3 +235,26 @@ def _grad_of(p: Tensor, maximize: bool) -> np.ndarray:
     if g.dtype != p._data.dtype:
         g = g.astype(p._data.dtype)
     return -g if maximize else g
+
+
+_BLOCK = 1 << 17  # elements per block: the update's dozen passes stay in L2
+
+
+def _blocked(update: Callable[..., None], x: Any, *arrays: Any, coef: tuple) -> None:
+    """``update(x, *arrays, coef=coef)`` on matching flat blocks of same-shape arrays (None
+    entries pass through): a large parameter's element-wise passes then run block by block
+    in cache instead of streaming the whole tensor a dozen times, on the intra-op threads."""
+    every = (x,) + tuple(a for a in arrays if a is not None)
+    if type(x) is not np.ndarray or x.size <= _BLOCK or not all(
+            type(a) is np.ndarray and a.flags.c_contiguous and a.shape == x.shape
+            for a in every):
+        update(x, *arrays, coef=coef)
+        return
+    flat = [None if a is None else a.reshape(-1) for a in (x,) + arrays]
+
+    def run(lo: int, hi: int) -> None:
+        for b in range(lo, hi, _BLOCK):
+            e = min(b + _BLOCK, hi)
+            update(*[None if f is None else f[b:e] for f in flat], coef=coef)
+
+    threads.parallel_range(run, x.size, sum(a.nbytes for a in every))

@@ -5,7 +5,7 @@ from typing import Any, Callable, Iterable
 
 from ..autograd import Tensor
 from ..autograd.tensor import scatter_add_rows
-from .optimizer import Optimizer, _grad_of
+from .optimizer import Optimizer, _blocked, _grad_of
 
 __all__ = ["SGD"]
 
@@ -47,21 +47,31 @@ class SGD(Optimizer):
                     _sparse_step(p, lr, group["maximize"], wd, momentum)
                     continue
                 g = _grad_of(p, group["maximize"])
+                buf = self.state[p].get("momentum_buffer") if momentum != 0 else None
+                if buf is not None:  # the common step: in place, block by block
+                    _blocked(_momentum_update, p._data, g, buf._data,
+                             coef=(lr, momentum, damp, wd, nesterov))
+                    continue
                 if wd != 0:
                     g = g + wd * p._data
-                if momentum != 0:
-                    state = self.state[p]
-                    buf = state.get("momentum_buffer")
-                    if buf is None:
-                        buf = Tensor._wrap(g.copy(), None, False)
-                        state["momentum_buffer"] = buf
-                    else:
-                        b = buf._data
-                        b *= momentum
-                        b += (1 - damp) * g
+                if momentum != 0:  # the first step: the buffer starts as the gradient
+                    buf = Tensor._wrap(g.copy(), None, False)
+                    self.state[p]["momentum_buffer"] = buf
                     g = g + momentum * buf._data if nesterov else buf._data
                 p._data -= lr * g
         return loss
+
+
+def _momentum_update(x: Any, g: Any, b: Any, *, coef: tuple) -> None:
+    """One momentum step in place on x and its buffer b: b = m b + (1 - d) (g + wd x),
+    x -= lr (g + wd x + m b) (Nesterov) or lr b."""
+    lr, momentum, damp, wd, nesterov = coef
+    if wd != 0:
+        g = g + wd * x
+    b *= momentum
+    b += (1 - damp) * g if damp != 0 else g
+    step = g + momentum * b if nesterov else b
+    x -= lr * step
 
 
 def _sparse_step(p: Tensor, lr: float, maximize: bool, wd: float, momentum: float) -> None:
