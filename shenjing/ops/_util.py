@@ -91,6 +91,22 @@ def require_float(op: str, t: Tensor) -> None:
         raise RuntimeError(f"{op}: expected a floating point tensor, got {t.dtype}")
 
 
+def column_sums(xp: Any, rows: Any) -> Any:
+    """Column sums of a C-contiguous (rows, C) matrix as one BLAS matrix-vector product:
+    NumPy's sum(axis=0) adds C-wide rows one at a time (4-6x slower at 32-64 columns)."""
+    return xp.ones(rows.shape[0], rows.dtype) @ rows
+
+
+def channel_sums(g: Any) -> Any:
+    """sum of g (N, C, *) over every axis but 1 (a bias gradient); a BLAS column sum when
+    its memory is channels-last."""
+    xp = get_array_module(g)
+    gt = g.transpose((0,) + tuple(range(2, g.ndim)) + (1,))
+    if g.ndim > 2 and gt.flags.c_contiguous and g.size:
+        return column_sums(xp, gt.reshape(-1, g.shape[1]))
+    return g.sum(axis=(0,) + tuple(range(2, g.ndim)))
+
+
 def split_range(fn: Callable[[int, int], Any], xp: Any, n: int, nbytes: int) -> None:
     """``fn(lo, hi)`` over slices of ``range(n)`` on the intra-op threads for NumPy arrays;
     one call ``fn(0, n)`` on a GPU, whose kernels need no host threads."""

@@ -25,7 +25,7 @@ from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from ..backend import get_array_module, threads
 from . import conv_cl
-from ._util import split_parts
+from ._util import channel_sums, split_parts
 
 _NP_MODE = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
 _TORCH_DTYPE = {"float32": "Float", "float64": "Double", "float16": "Half"}
@@ -572,7 +572,7 @@ class ConvNd(Function):
         gx = gx.reshape(self.xs) if nig[0] else None
         gw = gw.reshape(self.ws) if nig[1] else None
         if len(nig) > 2 and nig[2]:  # db = sum of dY over n, h, w
-            gb = g.sum(axis=(0, 2, 3))
+            gb = channel_sums(g)
         return gx, gw, gb
 
 
@@ -605,7 +605,7 @@ class ConvTransposeNd(Function):
             gw = _conv_bwd(x4, g, w4, geo, groups, "zeros", g.shape[1], False, True)[1]
             gw = gw.reshape(self.ws)
         if len(nig) > 2 and nig[2]:
-            gb = g.sum(axis=(0, 2, 3))
+            gb = channel_sums(g)
         return gx, gw, gb
 
 

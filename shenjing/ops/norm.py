@@ -12,7 +12,7 @@ import numpy as np
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from ..backend import get_array_module
-from ._util import split_parts, split_range
+from ._util import column_sums, split_parts, split_range
 
 
 def _norm_backward(g: Any, xhat: Any, invstd: Any, axes: tuple, n: int) -> Any:
@@ -62,12 +62,6 @@ def _empty_channels_last(xp: Any, like: Any) -> Any:
     return xp.moveaxis(xp.empty(_channels_last(like).shape, like.dtype), -1, 1)
 
 
-def _colsum(xp: Any, a: Any) -> Any:
-    """Column sums of a (rows, C) block as one BLAS matrix-vector product: NumPy's
-    sum(axis=0) adds C-wide rows one at a time (6x slower at 64 channels)."""
-    return xp.ones(a.shape[0], a.dtype) @ a
-
-
 def _dot_rows(xp: Any, a: Any, b: Any) -> Any:
     """Per-column dot products sum over rows of a * b, without a product temporary."""
     return xp.einsum("pc,pc->c", a, b)
@@ -92,7 +86,7 @@ def _bn_rows_forward(xp: Any, x2: Any, y2: Any, w: Any, b: Any, mean: Any, invst
 
         _blocks(xp, x2, affine)
         return mean, var, invstd
-    mean = sum(_blocks(xp, x2, lambda lo, hi: _colsum(xp, x2[lo:hi]))) / p
+    mean = sum(_blocks(xp, x2, lambda lo, hi: column_sums(xp, x2[lo:hi]))) / p
 
     def centre(lo: int, hi: int) -> Any:
         t = y2[lo:hi]
@@ -125,7 +119,7 @@ def _bn_rows_backward(xp: Any, g2: Any, x2: Any, gx2: Any, w: Any, mean: Any, in
             xp.subtract(x2[lo:hi], mean, out=t)
         else:
             t = x2[lo:hi] - mean
-        return _colsum(xp, g2[lo:hi]), _dot_rows(xp, t, g2[lo:hi])
+        return column_sums(xp, g2[lo:hi]), _dot_rows(xp, t, g2[lo:hi])
 
     parts = _blocks(xp, g2, sums)
     sg = sum(s[0] for s in parts)
