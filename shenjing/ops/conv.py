@@ -1,8 +1,8 @@
 """Convolutions: conv1d, conv2d and their transposes as chunked im2col + GEMM Functions.
 
-Convs with groups 1 and depthwise convs run channels-last (conv_cl: pixel-major cols or
-per-channel taps; outputs and input gradients left as (N, H, W, C) memory behind NCHW
-views). Other grouped convs and the transposed convs use the channel-major kernels below.
+Convs and transposed convs with groups 1, and depthwise convs, run channels-last (conv_cl:
+pixel-major cols or per-channel taps; outputs and input gradients left as (N, H, W, C)
+memory behind NCHW views). Other grouped convs use the channel-major kernels below.
 
 Every case runs on one 4-D kernel (a 1-D conv is a 2-D conv with height 1). A chunk of the
 batch is padded channel-major and its windows (C, KH, KW, m, OH, OW), viewed with
@@ -421,12 +421,13 @@ def _conv_fwd_cl(x: Any, w: Any, geo: _Geo, mode: str, b: Any = None) -> Any:
 
 def _conv_bwd_cl(g: Any, x: Any, w: Any, geo: _Geo, mode: str, need_x: bool,
                  need_w: bool) -> tuple:
-    """(dX, dW) of a channels-last conv given dY = g (N, OC, OH, OW), chunk by chunk:
+    """(dX, dW) of a channels-last conv given dY = g (N, OC, OH, OW) (x may be None when
+    only dX is asked: a transposed conv's forward), chunk by chunk:
     dW = sum dY^T cols and dX = col2im(dY Wr), or for stride 1 with zero padding the full
     correlation of dY with the flipped transposed filters (itself channels-last)."""
     xp = get_array_module(g)
     n, oc = g.shape[:2]
-    c = x.shape[1]
+    c = w.shape[1]
     full = _full_pads(geo) if need_x and mode == "zeros" and c >= min(oc, 64) \
         and geo.h * geo.w <= 2 * geo.oh * geo.ow else None
     gx = None
@@ -438,7 +439,8 @@ def _conv_bwd_cl(g: Any, x: Any, w: Any, geo: _Geo, mode: str, need_x: bool,
         gx = xp.empty((n, geo.h, geo.w, c), g.dtype)
     if not (need_x or need_w):
         return gx, None
-    gh, xh = g.transpose(0, 2, 3, 1), x.transpose(0, 2, 3, 1)
+    gh = g.transpose(0, 2, 3, 1)
+    xh = x.transpose(0, 2, 3, 1) if need_w else None
     wr = conv_cl.weights(w) if need_x else None
     sm = need_w and _sample_major(geo, c, 1)
 
@@ -586,8 +588,11 @@ class ConvTransposeNd(Function):
         # the conv whose input is y (padded by pad): its output grid is x's
         geo = _Geo(out_hw[0], out_hw[1], w4.shape[2], w4.shape[3], (ph, ph, pw, pw), stride,
                    dil)
-        y = _conv_bwd(x4, None, w4, geo, groups, "zeros", w4.shape[1] * groups, True,
-                      False)[0]
+        if groups == 1:  # channels-last, like the conv whose adjoint it is
+            y = _conv_bwd_cl(x4, None, w4, geo, "zeros", True, False)[0]
+        else:
+            y = _conv_bwd(x4, None, w4, geo, groups, "zeros", w4.shape[1] * groups, True,
+                          False)[0]
         if b is not None:
             y += b[:, None, None]
         self.x4, self.w4, self.xs, self.ws, self.geo, self.groups = x4, w4, x.shape, w.shape, \
@@ -599,10 +604,14 @@ class ConvTransposeNd(Function):
         geo, groups, x4, w4 = self.geo, self.groups, self.x4, self.w4
         g = g.reshape(x4.shape[0], self.ws[1] * groups, geo.h, geo.w)
         gx = gw = gb = None
+        cl = groups == 1
         if nig[0]:  # dX = conv2d(dY, W)
-            gx = _conv_fwd(g, w4, geo, groups, "zeros").reshape(self.xs)
+            gx = _conv_fwd_cl(g, w4, geo, "zeros") if cl else \
+                _conv_fwd(g, w4, geo, groups, "zeros")
+            gx = gx.reshape(self.xs)
         if nig[1]:  # dW: conv's weight gradient with x as its output gradient, dY its input
-            gw = _conv_bwd(x4, g, w4, geo, groups, "zeros", g.shape[1], False, True)[1]
+            gw = _conv_bwd_cl(x4, g, w4, geo, "zeros", False, True)[1] if cl else \
+                _conv_bwd(x4, g, w4, geo, groups, "zeros", g.shape[1], False, True)[1]
             gw = gw.reshape(self.ws)
         if len(nig) > 2 and nig[2]:
             gb = channel_sums(g)

@@ -213,3 +213,24 @@ def test_depthwise_conv_padding_modes(mode):
 def test_depthwise_conv_gradcheck():
     check_grad(lambda x, w: SF.conv2d(cl(x), w, stride=(2, 1), padding=1, groups=3),
                rand(2, 3, 5, 4, seed=54), rand(3, 1, 3, 2, seed=55))
+
+
+@pytest.mark.parametrize("kw", [{"stride": 2, "padding": 1, "output_padding": 1},
+                                {"stride": 1, "padding": 1}, {"stride": 2, "dilation": 2},
+                                {"stride": (2, 1), "padding": (1, 0)}])
+@pytest.mark.parametrize("layout", ["cl", "nchw"])
+def test_conv_transpose_channels_last(kw, layout):
+    """Transposed convs with groups 1 run as the channels-last conv's adjoint: output left
+    channels-last, values and every gradient equal to PyTorch's from either input layout."""
+    f = cl if layout == "cl" else (lambda t: t)
+    out, _ = compare(lambda x, w, b: SF.conv_transpose2d(f(x), w, b, **kw),
+                     lambda x, w, b: F.conv_transpose2d(f(x), w, b, **kw),
+                     rand(2, 6, 5, 4, seed=60), rand(6, 3, 3, 3, seed=61), rand(3, seed=62),
+                     atol=2e-5)
+    assert is_cl(out[0])
+
+
+def test_conv_transpose_channels_last_gradcheck():
+    check_grad(lambda x, w: SF.conv_transpose2d(cl(x), w, stride=2, padding=1,
+                                                output_padding=1),
+               rand(2, 3, 3, 4, seed=63), rand(3, 2, 3, 3, seed=64))
