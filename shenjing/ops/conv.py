@@ -389,6 +389,9 @@ def _col2im_cm(d: Any, geo: _Geo) -> Any:
 # sample-major cols (CK, OH*OW) used transposed, so Y lands pixel-major as well. Measured on
 # this CPU (64x32x32x32 -> 64, 3x3): forward 32 -> 22 ms; its GEMM alone went from 126 to 140
 # GF/s, the 64-wide output filling OpenBLAS's kernels better from cache-sized chunks.
+_TALL_DW_BYTES = 1 << 20  # filters up to this size take dW^T = cols^T dY (measured faster)
+
+
 def _conv_fwd_cl(x: Any, w: Any, geo: _Geo, mode: str, b: Any = None) -> Any:
     """y = conv(x, w) + b as an (N, OC, OH, OW) view of (N, OH, OW, OC) memory."""
     xp = get_array_module(x)
@@ -443,6 +446,7 @@ def _conv_bwd_cl(g: Any, x: Any, w: Any, geo: _Geo, mode: str, need_x: bool,
     xh = x.transpose(0, 2, 3, 1) if need_w else None
     wr = conv_cl.weights(w) if need_x else None
     sm = need_w and _sample_major(geo, c, 1)
+    tall = w.nbytes <= _TALL_DW_BYTES
 
     def chunk(r: tuple) -> Any:
         n0, n1 = r
@@ -451,6 +455,8 @@ def _conv_bwd_cl(g: Any, x: Any, w: Any, geo: _Geo, mode: str, need_x: bool,
         if sm:  # dW^T (C*KH*KW, OC) = sum over samples of cols[n] dY[n]
             part = xp.matmul(_cols_sm(x[n0:n1], geo, mode),
                              gm.reshape(n1 - n0, -1, oc)).sum(axis=0)
+        elif need_w and tall:  # dW^T (KH*KW*C, OC): the faster GEMM shape for small filters
+            part = conv_cl.cols(xh[n0:n1], geo, mode).T @ gm
         elif need_w:
             part = gm.T @ conv_cl.cols(xh[n0:n1], geo, mode)
         if need_x:
@@ -477,6 +483,9 @@ def _conv_bwd_cl(g: Any, x: Any, w: Any, geo: _Geo, mode: str, need_x: bool,
     if sm:
         gw = xp.ascontiguousarray(_sum_parts(parts, (c * geo.kh * geo.kw, oc), g.dtype, xp).T)
         gw = gw.reshape(w.shape)
+    elif need_w and tall:
+        gw = conv_cl.unweights(_sum_parts(parts, (geo.kh * geo.kw * c, oc), g.dtype, xp).T, c,
+                               geo.kh, geo.kw)
     elif need_w:
         gw = conv_cl.unweights(_sum_parts(parts, (oc, geo.kh * geo.kw * c), g.dtype, xp), c,
                                geo.kh, geo.kw)
