@@ -51,6 +51,10 @@ CASES = {
                                                          output_padding=1),
                          [_f32(2, 4, 5, 5), _f32(4, 3, 3, 3)]),
     "max_pool2d": (lambda x: F.max_pool2d(x, 2), [_f32(2, 3, 8, 8)]),
+    # channels-last memory end to end: conv output, batch norm's pixel rows, tiled max pool
+    "conv_bn_relu_pool": (lambda x, w, g, b: F.max_pool2d(F.relu(F.batch_norm(
+        F.conv2d(x, w, padding=1), None, None, g, b, training=True)), 2),
+        [_f32(2, 3, 8, 8), _f32(5, 3, 3, 3), _f32(5), _f32(5)]),
     "avg_pool2d": (lambda x: F.avg_pool2d(x, 3, stride=2, padding=1), [_f32(2, 3, 8, 8)]),
     "adaptive_avg": (lambda x: F.adaptive_avg_pool2d(x, 3), [_f32(2, 3, 7, 7)]),
     "batch_norm": (lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True),
