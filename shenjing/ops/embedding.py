@@ -49,7 +49,15 @@ class Embedding(Function):
         return weight.take(idx, axis=0) if idx.ndim else weight[idx]
 
     def backward(self, grad: Any) -> Any:
-        flat = self.idx.reshape(-1)
+        idx, lead = self.idx, self.idx.ndim
+        if lead > 1 and not grad.flags.c_contiguous:
+            # rows in the gradient's own memory order (a time-major RNN's dX behind a
+            # batch-first view, say): permute the few indices instead of copying the rows
+            order = tuple(sorted(range(lead), key=lambda a: -grad.strides[a]))
+            gt = grad.transpose(order + tuple(range(lead, grad.ndim)))
+            if gt.flags.c_contiguous:
+                grad, idx = gt, idx.transpose(order)
+        flat = idx.reshape(-1)
         rows = grad.reshape(flat.shape[0], *self.wshape[1:])
         return _weight_grad(self, flat, rows, self.wshape, self.padding_idx, self.scale_by_freq)
 

@@ -205,3 +205,19 @@ def test_embedding_bag_errors():
         F.embedding_bag(sj.tensor([[1, 2]]), w, per_sample_weights=sj.ones(1, 2))
     with pytest.raises(IndexError, match="index 5 is out of range for num_embeddings=5"):
         F.embedding_bag(sj.tensor([[1, 5]]), w)
+
+
+def test_embedding_gradient_in_time_major_memory():
+    """An RNN's input gradient arrives batch-first but time-major in memory: the weight
+    gradient takes the rows in that order (indices permuted instead of rows copied)."""
+    idx = np.random.default_rng(3).integers(0, 7, (4, 5))
+    w = rand(7, 3, seed=4)
+
+    def run(mod):
+        def f(weight, lin):
+            e = mod.nn.functional.embedding(mod.tensor(idx), weight)  # (B, T, E)
+            t = e.transpose(0, 1).reshape(20, 3)  # time-major rows, as an RNN reads them
+            return (t @ lin).tanh()
+        return f
+
+    compare(run(sj), run(torch), w, rand(3, 2, seed=5))
