@@ -27,10 +27,10 @@ def _norm_backward(g: Any, xhat: Any, invstd: Any, axes: tuple, n: int) -> Any:
 
 # ----------------------------------------------------------------------------- rows
 # Batch norm of channels-last memory ((N, *, C) behind an (N, C, *) view, as the convs leave
-# it) runs on the (P, C) matrix of pixels: every reduction is a sum over rows, NumPy's fast
-# case, and row blocks of about 1 MiB stay in L2 through each pass's few ufuncs. Blocks run
-# on the intra-op threads; per-block partial sums are added in block order, so one thread or
-# two give the same numbers.
+# it) runs on the (P, C) matrix of pixels: its reductions are column sums (one BLAS
+# matrix-vector product) and per-column dot products (einsum), and row blocks of about 1 MiB
+# stay in L2 through each pass's few ufuncs. Blocks run on the intra-op threads; per-block
+# partial sums are added in block order, so one thread or two give the same numbers.
 _ROW_BLOCK_BYTES = 1 << 20
 
 
