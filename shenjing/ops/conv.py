@@ -392,6 +392,15 @@ def _col2im_cm(d: Any, geo: _Geo) -> Any:
 _TALL_DW_BYTES = 1 << 20  # filters up to this size take dW^T = cols^T dY (measured faster)
 
 
+def _unpad_cl(buf: Any, geo: _Geo, mode: str) -> Any:
+    """A chunk's input gradient (m, H, W, C) from its padded (m, HP, WP, C) buffer: the pad
+    cropped, or for copying modes folded back onto its sources."""
+    pt, pl = geo.pads[0], geo.pads[2]
+    if mode == "zeros":
+        return buf[:, pt:pt + geo.h, pl:pl + geo.w]
+    return _unbuffer(buf.transpose(0, 3, 1, 2), geo, mode).transpose(0, 2, 3, 1)
+
+
 def _conv_fwd_cl(x: Any, w: Any, geo: _Geo, mode: str, b: Any = None) -> Any:
     """y = conv(x, w) + b as an (N, OC, OH, OW) view of (N, OH, OW, OC) memory."""
     xp = get_array_module(x)
@@ -460,13 +469,7 @@ def _conv_bwd_cl(g: Any, x: Any, w: Any, geo: _Geo, mode: str, need_x: bool,
         elif need_w:
             part = gm.T @ conv_cl.cols(xh[n0:n1], geo, mode)
         if need_x:
-            buf = conv_cl.col2im(gm @ wr, geo)
-            pt, pl = geo.pads[0], geo.pads[2]
-            if mode == "zeros":
-                gx[n0:n1] = buf[:, pt:pt + geo.h, pl:pl + geo.w]
-            else:
-                gx[n0:n1] = _unbuffer(buf.transpose(0, 3, 1, 2), geo, mode).transpose(
-                    0, 2, 3, 1)
+            gx[n0:n1] = _unpad_cl(conv_cl.col2im(gm @ wr, geo), geo, mode)
         return part
 
     # each chunk's dW GEMM writes a weight-sized partial, summed afterwards: chunks of cols
@@ -515,17 +518,12 @@ def _dw_bwd_cl(g: Any, x: Any, w: Any, geo: _Geo, mode: str, need_x: bool,
     n, c = x.shape[:2]
     gh, xh = g.transpose(0, 2, 3, 1), x.transpose(0, 2, 3, 1)
     gx = xp.empty((n, geo.h, geo.w, c), g.dtype) if need_x else None
-    pt, pl = geo.pads[0], geo.pads[2]
 
     def chunk(r: tuple) -> Any:
         n0, n1 = r
         buf, part = conv_cl.dw_backward(gh[n0:n1], xh[n0:n1], w, geo, mode, need_x, need_w)
         if need_x:
-            if mode == "zeros":
-                gx[n0:n1] = buf[:, pt:pt + geo.h, pl:pl + geo.w]
-            else:
-                gx[n0:n1] = _unbuffer(buf.transpose(0, 3, 1, 2), geo, mode).transpose(
-                    0, 2, 3, 1)
+            gx[n0:n1] = _unpad_cl(buf, geo, mode)
         return part
 
     parts = split_parts(chunk, xp, _chunks(xp, n, 3 * c * geo.hp * geo.wp * g.dtype.itemsize))
