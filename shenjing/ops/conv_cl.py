@@ -78,9 +78,9 @@ def col2im(d: Any, geo: Any) -> Any:
         r = i * dh
         for j in range(geo.kw):
             q = j * dw
-            rows, cols_ = slice(r, r + sh * (geo.oh - 1) + 1, sh), \
+            hs, ws = slice(r, r + sh * (geo.oh - 1) + 1, sh), \
                 slice(q, q + sw * (geo.ow - 1) + 1, sw)
-            buf[:, rows, cols_] += d[:, :, :, i, j]
+            buf[:, hs, ws] += d[:, :, :, i, j]
     return buf
 
 

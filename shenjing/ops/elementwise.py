@@ -635,7 +635,8 @@ def isclose(input: Tensor, other: Tensor, rtol: float = 1e-5, atol: float = 1e-8
 
 
 TENSOR_METHODS = (
-    "clone", "contiguous", "add", "sub", "mul", "div", "true_divide", "pow", "maximum", "minimum", "fmax", "fmin",
+    "clone", "contiguous", "add", "sub", "mul", "div", "true_divide", "pow", "maximum",
+    "minimum", "fmax", "fmin",
     "floor_divide", "remainder", "fmod", "neg", "negative", "abs", "exp", "log", "log1p", "sqrt",
     "expm1", "nan_to_num",
     "rsqrt", "sin", "cos", "square", "reciprocal", "clamp", "clip", "clamp_min", "clamp_max",
