@@ -72,3 +72,16 @@ def test_errors_name_the_rank_and_type():
         sj.ones(2, 3, 4, 5).to(memory_format=sj.channels_last_3d)
     with pytest.raises(TypeError, match="memory_format"):
         sj.ones(2, 3).is_contiguous(memory_format="channels_last")
+
+
+def test_channels_last_weights_save_and_load_row_major(tmp_path):
+    """Checkpoints hold values, not memory order: channels-last weights round-trip exactly
+    and load back row-major."""
+    m = sj.nn.Sequential(sj.nn.Conv2d(3, 4, 3), sj.nn.Flatten(), sj.nn.Linear(4 * 9, 2))
+    m.to(memory_format=sj.channels_last)
+    assert not m[0].weight.is_contiguous()
+    sj.save(m.state_dict(), tmp_path / "m.pt")
+    loaded = sj.load(tmp_path / "m.pt")
+    for k, v in m.state_dict().items():
+        np.testing.assert_array_equal(loaded[k].numpy(), v.numpy())
+        assert loaded[k].is_contiguous()
