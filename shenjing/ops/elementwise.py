@@ -137,16 +137,21 @@ class PowScalar(Function):
         return g * e * self.a ** (e - 1)
 
 
+def _both_ways(g: Any, a: Any, b: Any, a_loses: Any, b_loses: Any) -> tuple:
+    """A max/min's gradients: ties split it evenly, a NaN passes it to both sides, and the
+    losing side of a strict comparison gets none (PyTorch's rule)."""
+    xp = get_array_module(g)
+    share = g * xp.where(a == b, 0.5, 1.0).astype(g.dtype, copy=False)
+    return share * ~a_loses, share * ~b_loses
+
+
 class Maximum(Function):
     def forward(self, a, b):
         self.a, self.b = a, b
         return get_array_module(a).maximum(a, b)
 
     def backward(self, g):
-        # ties split the gradient evenly, as PyTorch does
-        a, b = self.a, self.b
-        w = (a > b) + 0.5 * (a == b)
-        return g * w.astype(g.dtype), g * (1 - w).astype(g.dtype)
+        return _both_ways(g, self.a, self.b, self.a < self.b, self.a > self.b)
 
 
 class Minimum(Function):
@@ -155,9 +160,36 @@ class Minimum(Function):
         return get_array_module(a).minimum(a, b)
 
     def backward(self, g):
-        a, b = self.a, self.b
-        w = (a < b) + 0.5 * (a == b)
-        return g * w.astype(g.dtype), g * (1 - w).astype(g.dtype)
+        return _both_ways(g, self.a, self.b, self.a > self.b, self.a < self.b)
+
+
+class NanMax(Function):
+    """fmax / fmin (``lower``): the other value where one is NaN; the gradient goes to a when
+    it is chosen, ties included, else to b (PyTorch's rule)."""
+
+    def forward(self, a, b, lower):
+        xp = get_array_module(a)
+        self.a_wins = ((a <= b) if lower else (a >= b)) | xp.isnan(b)
+        return xp.fmin(a, b) if lower else xp.fmax(a, b)
+
+    def backward(self, g):
+        return g * self.a_wins, g * ~self.a_wins
+
+
+class Remainder(Function):
+    """a - b * round(a / b) with floor (remainder: the divisor's sign) or trunc (fmod: the
+    dividend's sign); d/da = 1, d/db = -round(a / b)."""
+
+    def forward(self, a, b, trunc):
+        xp = get_array_module(a)
+        self.a, self.b, self.trunc = a, b, trunc
+        return xp.fmod(a, b) if trunc else xp.mod(a, b)
+
+    def backward(self, g):
+        xp = get_array_module(g)
+        q = self.a / self.b
+        q = xp.trunc(q) if self.trunc else xp.floor(q)
+        return g, -g * q
 
 
 def _binary(cls: type, name: str, a: Any, b: Any) -> Tensor:
@@ -221,8 +253,23 @@ def minimum(input: Tensor, other: Tensor) -> Tensor:
     return _binary(Minimum, "minimum", input, other)
 
 
-fmax = maximum
-fmin = minimum
+def fmax(input: Tensor, other: Tensor) -> Tensor:
+    """Element-wise maximum that ignores NaN (NaN only where both are NaN)."""
+    return _binary_kw(NanMax, "fmax", input, other, lower=False)
+
+
+def fmin(input: Tensor, other: Tensor) -> Tensor:
+    """Element-wise minimum that ignores NaN (NaN only where both are NaN)."""
+    return _binary_kw(NanMax, "fmin", input, other, lower=True)
+
+
+def _binary_kw(cls: type, name: str, a: Any, b: Any, **kw: Any) -> Tensor:
+    a, b = promote(a, b)
+    try:
+        return cls.apply(a, b, **kw)
+    except ValueError:
+        check_broadcast(name, a, b)
+        raise
 
 
 def floor_divide(input: Any, other: Any) -> Tensor:
@@ -231,11 +278,13 @@ def floor_divide(input: Any, other: Any) -> Tensor:
 
 
 def remainder(input: Any, other: Any) -> Tensor:
-    a, b = promote(input, other)
-    return _nograd(get_array_module(a._data).mod(a._data, b._data))
+    """Python's modulus: the result takes the divisor's sign (differentiable, like PyTorch)."""
+    return _binary_kw(Remainder, "remainder", input, other, trunc=False)
 
 
-fmod = remainder
+def fmod(input: Any, other: Any) -> Tensor:
+    """C's fmod: the result takes the dividend's sign (differentiable, like PyTorch)."""
+    return _binary_kw(Remainder, "fmod", input, other, trunc=True)
 
 
 def rsub(input: Any, other: Any, alpha: float = 1) -> Tensor:

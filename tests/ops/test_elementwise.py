@@ -162,3 +162,31 @@ def test_broadcast_error_names_op_and_shapes():
 def test_int_grad_refused():
     with pytest.raises(RuntimeError, match="floating point"):
         sj.tensor([1, 2, 3], requires_grad=True)
+
+
+@pytest.mark.parametrize("name", ["fmod", "remainder"])
+def test_fmod_and_remainder_signs_and_gradients(name):
+    """fmod takes the dividend's sign, remainder the divisor's; both are differentiable:
+    d/da = 1, d/db = -trunc(a/b) or -floor(a/b)."""
+    a = np.array([[-3.0, 3.0, -3.5, 2.0, 7.25], [5.5, -6.5, 0.75, -0.25, 9.0]], np.float32)
+    b = np.array([2.0, -2.0, 2.0, 2.5, -4.0], np.float32)
+    compare(getattr(sj, name), getattr(torch, name), a, b)
+    compare(lambda x: getattr(x, name)(3), lambda x: getattr(x, name)(3), a)
+    ia = np.arange(-7, 8).astype(np.int64)
+    compare(lambda x: getattr(sj, name)(x, 3), lambda x: getattr(torch, name)(x, 3), ia,
+            grad=False)
+    compare(lambda x: getattr(sj, name)(x, -4), lambda x: getattr(torch, name)(x, -4), ia,
+            grad=False)
+    check_grad(getattr(sj, name), np.array([1.3, -2.6, 4.1]), np.array([0.7, 0.9, -1.7]))
+
+
+@pytest.mark.parametrize("name", ["fmax", "fmin", "maximum", "minimum"])
+def test_max_min_with_nan_and_ties_match_torch(name):
+    """fmax/fmin ignore NaN and send a tie's gradient to the first input; maximum/minimum
+    propagate NaN and split a tie's gradient; a NaN passes the gradient to both."""
+    a = np.array([-3.0, 3.0, 2.0, np.nan, 1.0, np.nan], np.float32)
+    b = np.array([2.0, -2.0, 2.0, 1.0, np.nan, np.nan], np.float32)
+    compare(getattr(sj, name), getattr(torch, name), a, b)
+    compare(getattr(sj, name), getattr(torch, name), rand(3, 4, seed=3), rand(4, seed=4))
+    check_grad(getattr(sj, name), rand(3, 4, seed=5).astype(np.float64),
+               rand(4, seed=6).astype(np.float64))
