@@ -6,7 +6,7 @@ losses, normalisation, dropout ...).
 from importlib import import_module as _imp
 
 for _name in ("activation", "linalg", "loss", "norm", "random", "shape", "elementwise",
-              "conv", "pool", "resample", "embedding", "recurrent"):
+              "conv", "pool", "resample", "embedding", "recurrent", "distance"):
     try:
         _m = _imp(f"shenjing.ops.{_name}")
     except ModuleNotFoundError as _e:
