@@ -33,7 +33,8 @@ from .ops.elementwise import abs, pow, round, cast as _cast  # noqa: F401
 _FAMILIES = [_elementwise]
 for _name in ("reduce", "shape", "indexing", "linalg", "activation", "inplace", "loss", "norm",
               "random", "conv", "pool", "resample", "embedding", "recurrent", "factory", "sort",
-              "composite", "repeat", "mathfn", "distance", "algebra"):
+              "composite", "repeat", "mathfn", "distance", "algebra",
+              "index_update"):
     try:
         _FAMILIES.append(__import__(f"shenjing.ops.{_name}", fromlist=["*"]))
     except ModuleNotFoundError as _e:  # families land one by one
