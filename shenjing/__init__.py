@@ -34,7 +34,8 @@ _FAMILIES = [_elementwise]
 for _name in ("reduce", "shape", "indexing", "linalg", "activation", "inplace", "loss", "norm",
               "random", "conv", "pool", "resample", "embedding", "recurrent", "factory", "sort",
               "composite", "repeat", "mathfn", "distance", "algebra",
-              "index_update", "lookup", "grid", "scatter_reduce"):
+              "index_update", "lookup", "grid", "scatter_reduce",
+              "stats"):
     try:
         _FAMILIES.append(__import__(f"shenjing.ops.{_name}", fromlist=["*"]))
     except ModuleNotFoundError as _e:  # families land one by one
