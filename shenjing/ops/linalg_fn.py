@@ -17,6 +17,7 @@ from .creation import eye
 from .elementwise import abs as _abs
 from .linalg import matmul
 from .reduce import amax, amin, norm as _norm, sum as _sum
+from .shape import movedim, reshape
 
 
 def _mT(a: Any) -> Any:
@@ -97,6 +98,29 @@ class Solve(Function):
         return -(gb @ _mT(self.x)), gb
 
 
+class SingularValues(Function):
+    """The singular values s of A (*, m, n), descending; dA = U diag(g) V^T (distinct values
+    assumed, as in PyTorch)."""
+
+    def forward(self, a):
+        xp = get_array_module(a)
+        self.u, s, self.vt = xp.linalg.svd(a, full_matrices=False)
+        return s
+
+    def backward(self, g):
+        return (self.u * g[..., None, :]) @ self.vt
+
+
+def svdvals(A: Tensor) -> Tensor:
+    """The singular values of each matrix in A (*, m, n), in descending order."""
+    if not isinstance(A, Tensor) or A.ndim < 2:
+        raise RuntimeError("linalg.svdvals: The input tensor A must have at least 2 dimensions.")
+    if A._data.dtype.kind not in "fc":
+        raise RuntimeError(f"linalg.svdvals: Expected a floating point or complex tensor as "
+                           f"input. Got {A.dtype}")
+    return SingularValues.apply(A)
+
+
 def inv(A: Tensor) -> Tensor:
     """The inverse of each square matrix in A (*, n, n); a RuntimeError if singular."""
     _square("inv", A)
@@ -162,8 +186,8 @@ def vector_norm(x: Tensor, ord: Any = 2, dim: Any = None, keepdim: bool = False,
 
 def matrix_norm(A: Tensor, ord: Any = "fro", dim: tuple = (-2, -1), keepdim: bool = False, *,
                 dtype: Any = None) -> Tensor:
-    """'fro', or the induced 1 / inf norms (largest absolute column / row sum) and their
-    -1 / -inf minima; 2, -2 and 'nuc' need singular values and are not supported."""
+    """'fro'; the induced 1 / inf norms (largest absolute column / row sum) and their
+    -1 / -inf minima; 2 / -2 (largest / smallest singular value) and 'nuc' (their sum)."""
     if A.ndim < 2:
         raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 "
                            "dimensions.")
@@ -176,9 +200,14 @@ def matrix_norm(A: Tensor, ord: Any = "fro", dim: tuple = (-2, -1), keepdim: boo
         if not keepdim and across > along:
             across -= 1
         return (amax if ord > 0 else amin)(sums, across, keepdim=keepdim)
-    raise NotImplementedError(f"linalg.matrix_norm: ord={ord!r} needs singular values, which "
-                              "shenjing does not compute yet; ord may be 'fro', 1, -1, inf or "
-                              "-inf")
+    if ord in (2, -2, "nuc"):  # from the singular values of the matrices in (r, c)
+        sv = svdvals(movedim(A, (r, c), (-2, -1)))
+        out = _sum(sv, -1) if ord == "nuc" else (amax if ord == 2 else amin)(sv, -1)
+        if keepdim:
+            out = reshape(out, tuple(out.shape) + (1, 1))
+            out = movedim(out, (-2, -1), (r, c))
+        return out
+    raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
 
 
 def norm(A: Tensor, ord: Any = None, dim: Any = None, keepdim: bool = False, *,
@@ -193,4 +222,4 @@ def norm(A: Tensor, ord: Any = None, dim: Any = None, keepdim: bool = False, *,
 
 
 __all__ = ["inv", "det", "slogdet", "solve", "matrix_power", "vector_norm", "matrix_norm",
-           "norm"]
+           "norm", "svdvals"]

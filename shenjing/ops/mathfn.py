@@ -13,8 +13,8 @@ from typing import Any, Callable
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from ..backend import dtypes, get_array_module
-from ._util import check_broadcast, promote
-from .elementwise import cast, sign
+from ._util import promote
+from .elementwise import _binary_kw, cast, sign
 
 # name: (forward(xp, a), derivative(xp, a, y)); PyTorch's grad_fn is <Name>Backward0
 _UNARY: dict[str, tuple[Callable, Callable]] = {
@@ -201,14 +201,11 @@ class CopySign(Function):
 
 
 def _binary(cls: type, name: str, input: Any, other: Any) -> Tensor:
+    """The op on promoted operands, integers computed in the default float dtype."""
     a, b = promote(input, other)
     if a._data.dtype.kind not in "fc":
         a, b = cast(a, dtypes.get_default_dtype()), cast(b, dtypes.get_default_dtype())
-    try:
-        return cls.apply(a, b)
-    except ValueError:
-        check_broadcast(name, a, b)
-        raise
+    return _binary_kw(cls, name, a, b)
 
 
 def atan2(input: Tensor, other: Any) -> Tensor:

@@ -72,7 +72,7 @@ def test_vector_norm(kw):
             lambda x: torch.linalg.vector_norm(x, **kw), rand(2, 3, 4, seed=8), atol=1e-5)
 
 
-@pytest.mark.parametrize("ord", ["fro", 1, -1, float("inf"), float("-inf")])
+@pytest.mark.parametrize("ord", ["fro", 1, -1, float("inf"), float("-inf"), 2, -2, "nuc"])
 @pytest.mark.parametrize("keepdim", [False, True])
 def test_matrix_norm(ord, keepdim):
     compare(lambda x: sj.linalg.matrix_norm(x, ord, keepdim=keepdim),
@@ -89,5 +89,10 @@ def test_linalg_norm_dispatch_and_unsupported():
         compare(lambda t: sj.linalg.norm(t, **kw), lambda t: torch.linalg.norm(t, **kw), x,
                 atol=1e-5)
     compare(lambda t: sj.linalg.norm(t, 3), lambda t: torch.linalg.norm(t, 3), x[0])
-    with pytest.raises(NotImplementedError, match="singular values"):
-        sj.linalg.matrix_norm(sj.tensor(x), "nuc")
+    with pytest.raises(RuntimeError, match="Order 3 not supported"):
+        sj.linalg.matrix_norm(sj.tensor(x), 3)
+
+
+def test_svdvals():
+    compare(sj.linalg.svdvals, torch.linalg.svdvals, rand(2, 4, 3, seed=12), atol=1e-5)
+    check_grad(sj.linalg.svdvals, rand(4, 3, seed=13).astype(np.float64))
