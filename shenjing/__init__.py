@@ -35,7 +35,7 @@ for _name in ("reduce", "shape", "indexing", "linalg", "activation", "inplace", 
               "random", "conv", "pool", "resample", "embedding", "recurrent", "factory", "sort",
               "composite", "repeat", "mathfn", "distance", "algebra",
               "index_update", "lookup", "grid", "scatter_reduce",
-              "stats"):
+              "stats", "views"):
     try:
         _FAMILIES.append(__import__(f"shenjing.ops.{_name}", fromlist=["*"]))
     except ModuleNotFoundError as _e:  # families land one by one
