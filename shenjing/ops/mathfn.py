@@ -1,5 +1,6 @@
 """More element-wise math: trigonometric and hyperbolic functions and their inverses, other
-logarithm bases, and the two-argument atan2, hypot, logaddexp, xlogy and copysign.
+logarithm bases, the two-argument atan2, hypot, logaddexp, xlogy and copysign, and the
+integer gcd and lcm.
 
 Each unary op is a Function built from its forward ufunc and its derivative written in the
 input a and the output y; integer inputs are computed in the default float dtype, as in
@@ -233,11 +234,30 @@ def copysign(input: Tensor, other: Any) -> Tensor:
     return _binary(CopySign, "copysign", input, other)
 
 
+def _integers(op: str, input: Any, other: Any) -> tuple:
+    a, b = promote(input, other)
+    if a._data.dtype.kind not in "iu":
+        raise RuntimeError(f"\"{op}_cpu\" not implemented for '{a.dtype}'")
+    return a._data, b._data
+
+
+def gcd(input: Tensor, other: Any) -> Tensor:
+    """The greatest common divisor of integer tensors, element-wise (non-negative)."""
+    a, b = _integers("gcd", input, other)
+    return Tensor._wrap(get_array_module(a).gcd(a, b), None, False)
+
+
+def lcm(input: Tensor, other: Any) -> Tensor:
+    """The least common multiple of integer tensors, element-wise (non-negative)."""
+    a, b = _integers("lcm", input, other)
+    return Tensor._wrap(get_array_module(a).lcm(a, b), None, False)
+
+
 arctan2 = atan2
 
 __all__ = ["tan", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh", "log2",
            "log10", "exp2", "deg2rad", "rad2deg", "frac", "logit", "sgn", "signbit",
            "positive", "atan2", "hypot", "logaddexp", "xlogy", "copysign", "arcsin", "arccos",
-           "arctan", "arcsinh", "arccosh", "arctanh", "arctan2"]
+           "arctan", "arcsinh", "arccosh", "arctanh", "arctan2", "gcd", "lcm"]
 TENSOR_METHODS = tuple(__all__)
 FUNCTIONAL = ()

@@ -103,3 +103,17 @@ def test_sgn_gradient_is_zero():
     x = sj.tensor([-2.0, 0.0, 3.0], requires_grad=True)
     sj.sgn(x).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), np.zeros(3, np.float32))
+
+
+def test_gcd_and_lcm():
+    a = np.array([[12, -18, 0, 7], [5, 0, 21, -4]], np.int64)
+    b = np.array([8, 27, 5, 0], np.int64)
+    for name in ("gcd", "lcm"):
+        ours = getattr(sj, name)(sj.tensor(a), sj.tensor(b))
+        ref = getattr(torch, name)(torch.tensor(a), torch.tensor(b))
+        np.testing.assert_array_equal(ours.numpy(), ref.numpy())
+        assert ours.dtype == sj.int64
+        np.testing.assert_array_equal(getattr(sj.tensor(a), name)(sj.tensor(b)).numpy(),
+                                      ref.numpy())
+    with pytest.raises(RuntimeError, match="not implemented for"):
+        sj.gcd(sj.ones(2), sj.ones(2))
