@@ -97,11 +97,16 @@ def column_sums(xp: Any, rows: Any) -> Any:
     return xp.ones(rows.shape[0], rows.dtype) @ rows
 
 
+def channels_last(x: Any) -> Any:
+    """The (N, *, C) view of x (N, C, *): C-contiguous when x's memory is channels-last."""
+    return x.transpose((0,) + tuple(range(2, x.ndim)) + (1,))
+
+
 def channel_sums(g: Any) -> Any:
     """sum of g (N, C, *) over every axis but 1 (a bias gradient); a BLAS column sum when
     its memory is channels-last."""
     xp = get_array_module(g)
-    gt = g.transpose((0,) + tuple(range(2, g.ndim)) + (1,))
+    gt = channels_last(g)
     if g.ndim > 2 and gt.flags.c_contiguous and g.size:
         return column_sums(xp, gt.reshape(-1, g.shape[1]))
     return g.sum(axis=(0,) + tuple(range(2, g.ndim)))

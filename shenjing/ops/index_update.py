@@ -10,12 +10,8 @@ import numpy as np
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor, _check_dim
 from ..backend import get_array_module
-from .indexing import _check_mask, _check_vector_index
+from .indexing import _along, _check_mask, _check_source, _check_vector_index
 from .inplace import _guard
-
-
-def _along(ndim: int, dim: int, idx: Any) -> tuple:
-    return (slice(None),) * dim + (idx,)
 
 
 def _prepare(op: str, input: Tensor, dim: int, index: Any) -> tuple[int, Any]:
@@ -25,16 +21,9 @@ def _prepare(op: str, input: Tensor, dim: int, index: Any) -> tuple[int, Any]:
     return d, idx
 
 
-def _check_source(op: str, input: Tensor, d: int, idx: Any, source: Tensor) -> None:
-    want = input._data.shape[:d] + (idx.size,) + input._data.shape[d + 1:]
-    if tuple(source._data.shape) != want:
-        raise RuntimeError(f"{op}: Expected source to have shape {list(want)}, but got "
-                           f"{list(source._data.shape)}")
-
-
 class IndexFill(Function):
     def forward(self, a, v, idx, dim):
-        self.at = _along(a.ndim, dim, idx)
+        self.at = _along(dim, idx)
         out = a.copy()
         out[self.at] = v.astype(a.dtype)
         return out
@@ -68,7 +57,7 @@ def index_fill(input: Tensor, dim: int, index: Tensor, value: Any) -> Tensor:
 
 class IndexCopy(Function):
     def forward(self, a, s, idx, dim):
-        self.at = _along(a.ndim, dim, idx)
+        self.at = _along(dim, idx)
         self.idx, self.dim = idx, dim
         out = a.copy()
         out[self.at] = s
@@ -139,7 +128,7 @@ def index_copy_(self: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor
     _guard(self, "index_copy_", source)
     d, idx = _prepare("index_copy_", self, dim, index)
     _check_source("index_copy_()", self, d, idx, source)
-    self._data[_along(self.ndim, d, idx)] = source._data
+    self._data[_along(d, idx)] = source._data
     return self
 
 
@@ -150,7 +139,7 @@ def index_add_(self: Tensor, dim: int, index: Tensor, source: Tensor, *,
     d, idx = _prepare("index_add_", self, dim, index)
     _check_source("index_add_()", self, d, idx, source)
     s = source._data * alpha if alpha != 1 else source._data
-    get_array_module(self._data).add.at(self._data, _along(self.ndim, d, idx),
+    get_array_module(self._data).add.at(self._data, _along(d, idx),
                                         s.astype(self._data.dtype, copy=False))
     return self
 

@@ -345,11 +345,24 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
     return IndexSelect.apply(input, idx=idx, dim=d)
 
 
+def _along(dim: int, idx: Any) -> tuple:
+    """The key selecting positions ``idx`` along ``dim`` (every index before it)."""
+    return (slice(None),) * dim + (idx,)
+
+
+def _check_source(op: str, input: Tensor, d: int, idx: Any, source: Tensor) -> None:
+    """source must be input's shape with ``idx.size`` along dim ``d`` (index_add/copy)."""
+    want = input._data.shape[:d] + (idx.size,) + input._data.shape[d + 1:]
+    if tuple(source._data.shape) != want and not (input.ndim == 0 and source._data.size == 1):
+        raise RuntimeError(f"{op}: Expected source to have shape {list(want)}, but got "
+                           f"{list(source._data.shape)}")
+
+
 class IndexAdd(Function):
     def forward(self, a, s, idx, dim, alpha):
         self.idx, self.dim, self.alpha = idx, dim, alpha
         out = a.copy()
-        np.add.at(out, (slice(None),) * dim + (idx,), s * alpha if alpha != 1 else s)
+        np.add.at(out, _along(dim, idx), s * alpha if alpha != 1 else s)
         return out
 
     def backward(self, g):
@@ -366,10 +379,7 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *,
     d = _check_dim(dim, input.ndim, "index_add")
     n = input._data.shape[d] if input.ndim else 1
     idx = _check_vector_index("index_add", index, n, d)
-    want = input._data.shape[:d] + (idx.size,) + input._data.shape[d + 1:]
-    if tuple(source._data.shape) != want and not (input.ndim == 0 and source._data.size == 1):
-        raise RuntimeError(f"index_add_(): Expected source to have shape {list(want)}, "
-                           f"but got {list(source._data.shape)}")
+    _check_source("index_add_()", input, d, idx, source)
     return IndexAdd.apply(input, source, idx=idx, dim=d, alpha=alpha)
 
 

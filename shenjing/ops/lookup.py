@@ -8,9 +8,9 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd.function import Function
-from ..autograd.tensor import Tensor, _check_dim
+from ..autograd.tensor import Tensor
 from ..backend import get_array_module
+from .reduce import _indexed
 
 
 def _data(x: Any) -> Any:
@@ -111,35 +111,16 @@ def isneginf(input: Tensor) -> Tensor:
     return _const(get_array_module(input._data).isneginf(input._data))
 
 
-class TakeAt(Function):
-    """values = a at the chosen positions along ``dim``; the gradient goes back to them."""
-
-    def forward(self, a, idx, dim):
-        self.idx, self.dim, self.shape = idx, dim, a.shape
-        return get_array_module(a).take_along_axis(a, idx, dim)
-
-    def backward(self, g):
-        xp = get_array_module(g)
-        out = xp.zeros(self.shape, g.dtype)
-        xp.put_along_axis(out, self.idx, g, self.dim)
-        return out
-
-
 _Mode = namedtuple("mode", ["values", "indices"])
 
 
-def mode(input: Tensor, dim: int = -1, keepdim: bool = False) -> tuple:
-    """The most frequent value along ``dim`` (the smallest among equally frequent ones) and
-    the index of its last occurrence, as PyTorch's CPU kernel returns."""
-    x = input._data
+def _mode_index(x: Any, axis: int) -> Any:
+    """Keepdims-shaped index, along ``axis``, of the last occurrence of the most frequent
+    value (the smallest among equally frequent ones): sort, find runs of equal values, take
+    the longest run's largest original position."""
     xp = get_array_module(x)
-    if x.ndim == 0:
-        return _Mode(input * 1, _const(xp.zeros((), np.int64)))
-    d = _check_dim(dim, x.ndim, "mode")
-    a = xp.moveaxis(x, d, -1)
+    a = xp.moveaxis(x, axis, -1)
     n = a.shape[-1]
-    if n == 0:
-        raise IndexError(f"mode(): Expected reduction dim {d} to have non-zero size.")
     order = xp.argsort(a, axis=-1, kind="stable")
     s = xp.take_along_axis(a, order, -1)
     pos = xp.arange(n)
@@ -152,13 +133,15 @@ def mode(input: Tensor, dim: int = -1, keepdim: bool = False) -> tuple:
     best = xp.argmax(xp.where(end, length, 0), axis=-1)[..., None]
     lo = best - xp.take_along_axis(length, best, -1) + 1
     in_run = (pos >= lo) & (pos <= best)
-    last_orig = xp.max(xp.where(in_run, order, -1), axis=-1, keepdims=True)
-    idx = xp.moveaxis(last_orig, -1, d)
-    values = TakeAt.apply(input, idx=idx, dim=d)
-    indices = _const(idx.astype(np.int64))
-    if not keepdim:
-        values, indices = values.squeeze(d), indices.squeeze(d)
-    return _Mode(values, indices)
+    last = xp.max(xp.where(in_run, order, -1), axis=-1, keepdims=True)
+    return xp.moveaxis(last, -1, axis)
+
+
+def mode(input: Tensor, dim: int = -1, keepdim: bool = False) -> tuple:
+    """The most frequent value along ``dim`` (the smallest among equally frequent ones) and
+    the index of its last occurrence, as PyTorch's CPU kernel returns; the gradient goes to
+    that element."""
+    return _indexed("mode", _Mode, input, dim, keepdim, _mode_index)
 
 
 __all__ = ["searchsorted", "bucketize", "bincount", "histc", "isin", "isposinf", "isneginf",

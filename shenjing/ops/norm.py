@@ -12,7 +12,7 @@ import numpy as np
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from ..backend import get_array_module
-from ._util import column_sums, split_parts, split_range
+from ._util import channels_last, column_sums, split_parts, split_range
 
 
 def _norm_backward(g: Any, xhat: Any, invstd: Any, axes: tuple, n: int) -> Any:
@@ -38,7 +38,7 @@ def _rows(x: Any) -> Any | None:
     """The (P, C) matrix behind x (N, C, *) when its memory is channels-last, else None."""
     if x.ndim < 2:
         return None
-    xt = x if x.ndim == 2 else _channels_last(x)
+    xt = x if x.ndim == 2 else channels_last(x)
     return xt.reshape(-1, x.shape[1]) if xt.flags.c_contiguous else None
 
 
@@ -52,14 +52,9 @@ def _blocks(xp: Any, rows: Any, fn: Any) -> list:
     return split_parts(lambda r: fn(*r), xp, parts)
 
 
-def _channels_last(x: Any) -> Any:
-    """The (N, *, C) view of x (N, C, *)."""
-    return x.transpose((0,) + tuple(range(2, x.ndim)) + (1,))
-
-
 def _empty_channels_last(xp: Any, like: Any) -> Any:
     """An uninitialised array shaped like ``like`` (N, C, *) with channels-last memory."""
-    return xp.moveaxis(xp.empty(_channels_last(like).shape, like.dtype), -1, 1)
+    return xp.moveaxis(xp.empty(channels_last(like).shape, like.dtype), -1, 1)
 
 
 def _dot_rows(xp: Any, a: Any, b: Any) -> Any:
@@ -223,7 +218,7 @@ class BatchNorm(Function):
         if x2 is not None and (need_x or need_w or need_b):
             g2 = _rows(g)
             if g2 is None:  # dY in another layout: one copy into the pixels' order
-                g2 = xp.ascontiguousarray(_channels_last(g)).reshape(x2.shape)
+                g2 = xp.ascontiguousarray(channels_last(g)).reshape(x2.shape)
             gx = _empty_channels_last(xp, g) if need_x else None
             sg, sgx = _bn_rows_backward(xp, g2, x2, _rows(gx) if need_x else None,
                                         None if w is None else w.reshape(-1),
