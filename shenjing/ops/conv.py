@@ -24,7 +24,7 @@ import numpy as np
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from ..backend import get_array_module, threads
-from . import conv_cl
+from . import conv_cl, conv_wino
 from ._util import channel_sums, split_parts
 
 _NP_MODE = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
@@ -406,6 +406,8 @@ def _conv_fwd_cl(x: Any, w: Any, geo: _Geo, mode: str, b: Any = None) -> Any:
     xp = get_array_module(x)
     n, c = x.shape[:2]
     oc = w.shape[0]
+    if xp is np and conv_wino.suitable(geo, mode, n, c, oc, x.dtype):
+        return _wino_fwd(x, w, b)
     l_ = geo.oh * geo.ow
     y = xp.empty((n, geo.oh, geo.ow, oc), x.dtype)
     sm = _sample_major(geo, c, 1)
@@ -451,6 +453,8 @@ def _conv_bwd_cl(g: Any, x: Any, w: Any, geo: _Geo, mode: str, need_x: bool,
         gx = xp.empty((n, geo.h, geo.w, c), g.dtype)
     if not (need_x or need_w):
         return gx, None
+    if not need_x and xp is np and conv_wino.suitable(geo, mode, n, c, oc, g.dtype):
+        return gx, _wino_dw(g, x)
     gh = g.transpose(0, 2, 3, 1)
     xh = x.transpose(0, 2, 3, 1) if need_w else None
     wr = conv_cl.weights(w) if need_x else None
@@ -493,6 +497,35 @@ def _conv_bwd_cl(g: Any, x: Any, w: Any, geo: _Geo, mode: str, need_x: bool,
         gw = conv_cl.unweights(_sum_parts(parts, (oc, geo.kh * geo.kw * c), g.dtype, xp), c,
                                geo.kh, geo.kw)
     return gx, gw
+
+
+def _wino_fwd(x: Any, w: Any, b: Any = None) -> Any:
+    """y = conv3x3(x, w, pad 1) + b by Winograd F(2x2, 3x3), channels-last, sample chunks
+    on the intra-op threads (each chunk's transforms and 16 GEMMs on one thread)."""
+    n, c, h, wd = x.shape
+    xh = x.transpose(0, 2, 3, 1)
+    u = conv_wino.weights(w)
+    y = np.empty((n, h, wd, w.shape[0]), x.dtype)
+
+    def chunk(r: tuple) -> None:
+        out = conv_wino.forward(xh[r[0]:r[1]], u, y[r[0]:r[1]])
+        if b is not None:
+            out += b
+
+    split_parts(chunk, np, conv_wino.chunks(n, h, wd, c, x.dtype.itemsize))
+    return y.transpose(0, 3, 1, 2)
+
+
+def _wino_dw(g: Any, x: Any) -> Any:
+    """dW of a Winograd-suitable conv from dY = g and its input x (both NCHW views)."""
+    n, c, h, wd = x.shape
+    xh, gh = x.transpose(0, 2, 3, 1), g.transpose(0, 2, 3, 1)
+    parts = split_parts(lambda r: conv_wino.weight_grad(xh[r[0]:r[1]], gh[r[0]:r[1]]), np,
+                        conv_wino.chunks(n, h, wd, c, x.dtype.itemsize))
+    du = parts[0]
+    for p in parts[1:]:
+        du += p
+    return conv_wino.unweights(du)
 
 
 def _dw_fwd_cl(x: Any, w: Any, geo: _Geo, mode: str, b: Any = None) -> Any:
