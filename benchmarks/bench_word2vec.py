@@ -4,6 +4,8 @@ negatives, two embedding tables with sparse gradients, in shenjing and in PyTorc
 Both sides run the same step on the same pre-drawn index batches (sampling is not timed):
 zero_grad, h = in[center], o = out[context + negatives], s = bmm(o, h), loss =
 -sum log sigmoid(+-s), backward (row-sparse grads), optimizer step on the touched rows.
+shenjing's Word2Vec computes the lookup of o, the scores and the log-sigmoids as one fused
+node (ops.embedding.negative_sampling_loss); PyTorch's side is the usual module code.
 """
 from __future__ import annotations
 

@@ -21,7 +21,7 @@ from ..autograd.grad_mode import no_grad
 from ..autograd.tensor import Tensor
 from ..datasets.text import Vocabulary
 from ..nn import functional as F
-from ..ops.linalg import einsum
+from ..ops.embedding import negative_sampling_loss
 from ..utils.atomic import atomic_write
 from .. import optim
 
@@ -143,11 +143,8 @@ class Word2Vec(nn.Module):
             h = F.embedding_bag(Tensor._wrap(centers, None, False), self.in_embed.weight,
                                 Tensor._wrap(ctx_offsets, None, False), mode="mean",
                                 sparse=self.sparse)
-        o = self.out_embed(Tensor._wrap(targets, None, False))  # (B, 1+K, D)
-        s = einsum("bkd,bd->bk", o, h)  # (B, 1+K) scores, one batched contraction
-        sign = np.full(targets.shape[1], -1.0, dtype=s._data.dtype)
-        sign[0] = 1.0
-        return -F.logsigmoid(s * Tensor._wrap(sign, None, False)).sum()
+        # output lookup, scores and log-sigmoids fused: one node, row-sparse dW
+        return negative_sampling_loss(h, self.out_embed.weight, targets, sparse=self.sparse)
 
     def _optimizer(self) -> optim.Optimizer:
         params = [self.in_embed.weight, self.out_embed.weight]

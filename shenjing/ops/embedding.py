@@ -283,3 +283,52 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
         return EmbeddingBag.apply(weight, **attrs)
     psw = per_sample_weights.reshape(-1)[: idx.shape[0]]
     return EmbeddingBag.apply(weight, psw, **attrs)
+
+
+# ----------------------------------------------------------------- negative sampling
+class NegativeSamplingLoss(Function):
+    """-sum_b [log sig(<W[t_b0], h_b>) + sum_{k>0} log sig(-<W[t_bk], h_b>)]: word2vec's
+    loss with the output-vector lookup, the scores and the log-sigmoids in one node.
+
+    Inputs (W, h); dW rows are ds_bk h_b at t_bk (row-sparse for a sparse leaf W), dh_b =
+    sum_k ds_bk W[t_bk], with ds = -sign sigmoid(-sign s) the loss's slope per score.
+    """
+
+    def forward(self, weight: Any, h: Any, *, idx: Any, sparse: bool) -> Any:
+        xp = get_array_module(weight)
+        o = weight.take(idx, axis=0)  # (B, 1+K, D)
+        s = xp.einsum("bkd,bd->bk", o, h)
+        s[:, 1:] *= -1  # sign: +1 for the true word, -1 for the noise words
+        self.o, self.h, self.z, self.idx, self.sparse = o, h, s, idx, sparse
+        self.wshape = weight.shape
+        return xp.logaddexp(0, -s).sum(dtype=s.dtype)  # -log sig(z) = log(1 + e^-z)
+
+    def backward(self, g):
+        xp = get_array_module(self.z)
+        # d/dz log(1 + e^-z) = -sig(-z) = -exp(-log(1 + e^z)): no overflow for large |z|
+        ds = (-g * xp.exp(-xp.logaddexp(0, self.z))).astype(self.z.dtype, copy=False)
+        ds[:, 1:] *= -1
+        nig = self.needs_input_grad
+        gw = gh = None
+        if nig[0]:
+            rows = xp.einsum("bk,bd->bkd", ds, self.h).reshape(-1, self.wshape[1])
+            gw = _weight_grad(self, self.idx.reshape(-1), rows, self.wshape, None, False)
+        if nig[1]:
+            gh = xp.einsum("bk,bkd->bd", ds, self.o)
+        return gw, gh
+
+
+def negative_sampling_loss(h: Tensor, weight: Tensor, targets: Any,
+                           sparse: bool = False) -> Tensor:
+    """Summed negative-sampling loss of input vectors ``h`` (B, D) against output vectors
+    ``weight[targets]``; targets (B, 1+K) int ids, column 0 the true word."""
+    op = "negative_sampling_loss"
+    _check_weight(op, weight)
+    idx = _indices(op, targets)
+    if idx.ndim != 2 or h.ndim != 2 or idx.shape[0] != h.shape[0] or idx.shape[1] < 1 \
+            or h.shape[1] != weight.shape[1]:
+        raise RuntimeError(
+            f"{op}: expected h (B, D) and targets (B, 1+K) with D = weight's dim "
+            f"{weight.shape[1]}, got h {tuple(h.shape)} and targets {tuple(idx.shape)}")
+    _check_range(op, idx, weight.shape[0])
+    return NegativeSamplingLoss.apply(weight, h, idx=idx, sparse=sparse)
