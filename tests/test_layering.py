@@ -6,7 +6,7 @@ PKG = pathlib.Path(__file__).resolve().parent.parent / "shenjing"
 
 # rank of each top-level part; a module may import parts of equal or lower rank only
 RANK = {
-    "backend": 0, "_version": 0,
+    "backend": 0, "backends": 0, "_version": 0,
     "autograd": 1,
     "ops": 2,
     "nn": 3, "linalg": 3,

@@ -13,11 +13,14 @@ if sys.argv[1] == "1":
     import shenjing
 def faults():
     return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-for _ in range(3):  # a training step's pattern: two large arrays made and freed
-    a = np.ones(1 << 22, np.float32); b = np.ones(3 << 22, np.float32); del a, b
+# a training step's pattern: two large arrays made and freed. Both are over glibc's largest
+# dynamic mmap threshold (32 MiB), so untuned malloc maps them afresh whatever the import
+# freed before (smaller ones come from the heap once a freed block raised the threshold)
+for _ in range(3):
+    a = np.ones(9 << 20, np.float32); b = np.ones(12 << 20, np.float32); del a, b
 f = faults()
 for _ in range(10):
-    a = np.ones(1 << 22, np.float32); b = np.ones(3 << 22, np.float32); del a, b
+    a = np.ones(9 << 20, np.float32); b = np.ones(12 << 20, np.float32); del a, b
 print((faults() - f) / 10)
 """
 

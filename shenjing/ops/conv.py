@@ -220,8 +220,10 @@ def _conv_bwd(g: Any, x: Any, w: Any, geo: _Geo, groups: int, mode: str, c: int,
     # stride 1: dX = conv(dY, W^T flipped) beats GEMM + col2im unless its GEMM has too few
     # rows (c small next to oc; measured) or the input is much larger than the output (a
     # transposed conv from a 1x1 input would do (h w)/(oh ow) times the work)
-    full = _full_pads(geo) if need_x and mode == "zeros" and c >= min(oc, 64) \
-        and geo.h * geo.w <= 2 * geo.oh * geo.ow else None
+    wino = xp is np and conv_wino.suitable(geo, mode, n, c, oc, g.dtype)
+    # dX as the full correlation: itself a conv, Winograd too where this conv is one
+    full = _full_pads(geo) if need_x and mode == "zeros" and (
+        wino or (c >= min(oc, 64) and geo.h * geo.w <= 2 * geo.oh * geo.ow)) else None
     if full is not None:
         gx = _conv_fwd(g, _flip_t(w, groups), _Geo(geo.oh, geo.ow, geo.kh, geo.kw, full,
                                                    (1, 1), geo.dil), groups, "zeros")
@@ -442,8 +444,10 @@ def _conv_bwd_cl(g: Any, x: Any, w: Any, geo: _Geo, mode: str, need_x: bool,
     xp = get_array_module(g)
     n, oc = g.shape[:2]
     c = w.shape[1]
-    full = _full_pads(geo) if need_x and mode == "zeros" and c >= min(oc, 64) \
-        and geo.h * geo.w <= 2 * geo.oh * geo.ow else None
+    wino = xp is np and conv_wino.suitable(geo, mode, n, c, oc, g.dtype)
+    # dX as the full correlation: itself a conv, Winograd too where this conv is one
+    full = _full_pads(geo) if need_x and mode == "zeros" and (
+        wino or (c >= min(oc, 64) and geo.h * geo.w <= 2 * geo.oh * geo.ow)) else None
     gx = None
     if full is not None:
         gx = _conv_fwd_cl(g, _flip_t(w, 1), _Geo(geo.oh, geo.ow, geo.kh, geo.kw, full, (1, 1),
@@ -453,7 +457,7 @@ def _conv_bwd_cl(g: Any, x: Any, w: Any, geo: _Geo, mode: str, need_x: bool,
         gx = xp.empty((n, geo.h, geo.w, c), g.dtype)
     if not (need_x or need_w):
         return gx, None
-    if not need_x and xp is np and conv_wino.suitable(geo, mode, n, c, oc, g.dtype):
+    if wino:  # dX, if asked, came from the full correlation above
         return gx, _wino_dw(g, x)
     gh = g.transpose(0, 2, 3, 1)
     xh = x.transpose(0, 2, 3, 1) if need_w else None
@@ -500,7 +504,7 @@ def _conv_bwd_cl(g: Any, x: Any, w: Any, geo: _Geo, mode: str, need_x: bool,
 
 
 def _wino_fwd(x: Any, w: Any, b: Any = None) -> Any:
-    """y = conv3x3(x, w, pad 1) + b by Winograd F(2x2, 3x3), channels-last, sample chunks
+    """y = conv3x3(x, w, pad 1) + b by Winograd F(4x4, 3x3), channels-last, sample chunks
     on the intra-op threads (each chunk's transforms and 16 GEMMs on one thread)."""
     n, c, h, wd = x.shape
     xh = x.transpose(0, 2, 3, 1)
@@ -512,7 +516,7 @@ def _wino_fwd(x: Any, w: Any, b: Any = None) -> Any:
         if b is not None:
             out += b
 
-    split_parts(chunk, np, conv_wino.chunks(n, h, wd, c, x.dtype.itemsize))
+    split_parts(chunk, np, conv_wino.chunks(n, h, wd))
     return y.transpose(0, 3, 1, 2)
 
 
@@ -521,7 +525,7 @@ def _wino_dw(g: Any, x: Any) -> Any:
     n, c, h, wd = x.shape
     xh, gh = x.transpose(0, 2, 3, 1), g.transpose(0, 2, 3, 1)
     parts = split_parts(lambda r: conv_wino.weight_grad(xh[r[0]:r[1]], gh[r[0]:r[1]]), np,
-                        conv_wino.chunks(n, h, wd, c, x.dtype.itemsize))
+                        conv_wino.chunks(n, h, wd))
     du = parts[0]
     for p in parts[1:]:
         du += p

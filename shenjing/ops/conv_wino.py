@@ -1,14 +1,19 @@
-"""Winograd F(2x2, 3x3) kernels for channels-last 3x3 convolutions (stride 1, pad 1).
+"""Winograd F(4x4, 3x3) kernels for channels-last 3x3 convolutions (stride 1, pad 1).
 
-Each 2x2 block of outputs comes from a 4x4 tile of the padded input: Y = A^T [U . V] A with
-V = B^T d B (the tile transformed), U = G w G^T (the filter transformed), '.' the product at
-each of the 16 tile positions. Summed over input channels that product is, per position, one
-GEMM (tiles, C) @ (C, OC): 16 GEMMs doing 16 multiplies per 4 outputs where im2col does 36.
-The transforms are additions over strided views. They cost a few memory passes, which pays
-off on deep layers (many channels, small images); on wide shallow layers im2col is faster.
+Each 4x4 block of outputs comes from a 6x6 tile of the padded input (tiles overlap by 2):
+Y = A^T [U . V] A with V = B^T d B (the tile transformed), U = G w G^T (the filter
+transformed) and '.' the product at each of the 36 tile positions. Summed over input
+channels that product is, per position, one GEMM (tiles, C) @ (C, OC): 36 multiplies per
+16 outputs where im2col makes 144, and the GEMMs read a 36/16 expansion of the input where
+im2col's cols are a 9-fold one. The transforms are GEMMs too: with the 36 positions as rows,
+V = (B^T (x) B^T) D and Y = (A^T (x) A^T) M, so no per-element Python work remains.
 
-The weight gradient is the exact adjoint: dU = sum over tiles of V^T (A dY A^T) per position,
-then dw = G^T dU G. The input gradient is the forward applied to the flipped filters.
+The weight gradient is the exact adjoint: dM = (A^T (x) A^T)^T dY, dU = V^T dM per position,
+dw = G^T dU G. The input gradient is the forward applied to the flipped filters.
+Float32 results differ from a direct convolution by up to about 1e-5 of the output's (or
+the weight gradient's) largest entry, some 10x a direct float32 convolution's rounding (the
+transforms hold factors up to 8 and 1/24); float64 ones by rounding only. Set
+``shenjing.backends.winograd.enabled = False`` for the direct path.
 All arrays are channels-last: x (N, H, W, C), y (N, H, W, OC).
 """
 from __future__ import annotations
@@ -18,123 +23,105 @@ from typing import Any
 import numpy as np
 
 from ..backend import get_array_module
+from ..backend.flags import winograd
 
-# F(2x2, 3x3) with interpolation points 0, 1, -1, inf: exact in binary floating point
-_G = np.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0.0, 0.0, 1.0]])
-_MIN_CHANNELS = 128  # below this, the transforms' memory passes cost more than they save
-_CHUNK_BYTES = 1 << 22  # transformed tiles of one chunk (16 positions x tiles x C)
+# F(4x4, 3x3) with interpolation points 0, 1, -1, 2, -2, inf (Lavin & Gray, 2016)
+_BT = np.array([[4, 0, -5, 0, 1, 0], [0, -4, -4, 1, 1, 0], [0, 4, -4, -1, 1, 0],
+                [0, -2, -1, 2, 1, 0], [0, 2, -1, -2, 1, 0], [0, 4, 0, -5, 0, 1]], float)
+_G = np.array([[1 / 4, 0, 0], [-1 / 6, -1 / 6, -1 / 6], [-1 / 6, 1 / 6, -1 / 6],
+               [1 / 24, 1 / 12, 1 / 6], [1 / 24, -1 / 12, 1 / 6], [0, 0, 1]])
+_AT = np.array([[1, 1, 1, 1, 1, 0], [0, 1, -1, 2, -2, 0], [0, 1, 1, 4, 4, 0],
+                [0, 1, -1, 8, -8, 1]], float)
+_M, _A = 4, 6  # output tile, input tile
+_KRON = {"B": np.kron(_BT, _BT), "G": np.kron(_G, _G), "A": np.kron(_AT, _AT)}
+_MIN_CHANNELS = 32  # fewer (an RGB stem): the GEMMs' K is too short to gain
+_CHUNK_TILES = 128  # tiles per chunk: the rows of its 36 GEMMs
 
 
 def suitable(geo: Any, mode: str, n: int, c: int, oc: int, dtype: Any) -> bool:
-    """Whether a conv runs here: 3x3, stride 1, dilation 1, zero pad 1 on every side, an even
-    output size, float, at least ``_MIN_CHANNELS`` channels on both sides, and at least as
-    many tiles as output channels (else transforming the filters costs more than it saves:
-    512 channels at 4x4)."""
-    return (geo.kh == geo.kw == 3 and geo.stride == (1, 1) and geo.dil == (1, 1)
-            and geo.pads == (1, 1, 1, 1) and mode == "zeros" and geo.oh % 2 == 0
-            and geo.ow % 2 == 0 and min(c, oc) >= _MIN_CHANNELS
-            and n * geo.oh * geo.ow >= 4 * oc and np.dtype(dtype).kind == "f")
+    """Whether a conv runs here: 3x3, stride 1, dilation 1, zero pad 1 on every side, an
+    output size divisible by 4, float, at least ``_MIN_CHANNELS`` channels on both sides,
+    and tiles enough for the filter transform to pay (not 512 channels at 4x4, batch 32);
+    ``shenjing.backends.winograd.enabled = False`` turns it off."""
+    return (winograd.enabled and geo.kh == geo.kw == 3 and geo.stride == (1, 1) and geo.dil == (1, 1)
+            and geo.pads == (1, 1, 1, 1) and mode == "zeros" and geo.oh % _M == 0
+            and geo.ow % _M == 0 and min(c, oc) >= _MIN_CHANNELS
+            and 4 * n * geo.oh * geo.ow >= _M * _M * oc and np.dtype(dtype).kind == "f")
 
 
-def _kron(xp: Any, dtype: Any) -> Any:
-    """G (x) G (16, 9): row 4i + j, column 3k + l holds G[i, k] G[j, l]."""
-    return xp.asarray(np.kron(_G, _G), dtype=dtype)
+def _kron(xp: Any, name: str, dtype: Any) -> Any:
+    return xp.asarray(_KRON[name], dtype=dtype)
 
 
 def weights(w: Any) -> Any:
-    """U (16, C, OC) = G w G^T per (C, OC) pair, positions flattened row-major (a view of
-    (C, 16, OC) memory: one small GEMM per input channel, no transposing copy after it)."""
+    """U (36, C, OC) = G w G^T per (C, OC) pair, positions row-major (a view of (C, 36, OC)
+    memory: one small GEMM per input channel on strided views, no transposing copy)."""
     xp = get_array_module(w)
     oc, c = w.shape[:2]
-    taps = w.reshape(oc, c, 9).transpose(1, 2, 0)  # (C, 9, OC) strided views, BLAS-ready
-    return xp.matmul(_kron(xp, w.dtype), taps).transpose(1, 0, 2)
+    taps = w.reshape(oc, c, 9).transpose(1, 2, 0)  # (C, 9, OC)
+    return xp.matmul(_kron(xp, "G", w.dtype), taps).transpose(1, 0, 2)
 
 
 def unweights(du: Any) -> Any:
-    """dw (OC, C, 3, 3) = G^T dU G from dU (16, C, OC): the adjoint of ``weights``."""
+    """dw (OC, C, 3, 3) = G^T dU G from dU (36, C, OC): the adjoint of ``weights``."""
     xp = get_array_module(du)
     c, oc = du.shape[1:]
     dw = xp.empty((oc, c, 9), du.dtype)
     # per input channel (OC, 9) = dU[:, c]^T (G (x) G), written straight into dw's layout
-    xp.matmul(du.transpose(1, 2, 0), _kron(xp, du.dtype), out=dw.transpose(1, 0, 2))
+    xp.matmul(du.transpose(1, 2, 0), _kron(xp, "G", du.dtype), out=dw.transpose(1, 0, 2))
     return dw.reshape(oc, c, 3, 3)
 
 
 def _tiles(xh: Any) -> Any:
-    """V (16, m*TY*TX, C) = B^T d B over the 4x4 tiles (stride 2) of xh (m, H, W, C) padded
-    by one zero on every side."""
+    """V (36, m*TY*TX, C) = B^T d B over the 6x6 tiles (stride 4) of xh (m, H, W, C) padded
+    by one zero on every side: 36 strided copies, then one GEMM."""
     xp = get_array_module(xh)
     m, h, w, c = xh.shape
-    ty, tx = h // 2, w // 2
+    ty, tx = h // _M, w // _M
     p = xp.zeros((m, h + 2, w + 2, c), xh.dtype)
     p[:, 1:h + 1, 1:w + 1] = xh
-    r = [p[:, k:k + h:2] for k in range(4)]  # (m, TY, W+2, C) each: tile row k
-    rows = xp.empty((4, m, ty, w + 2, c), xh.dtype)
-    _bt(xp, r, rows)
-    v = xp.empty((4, 4, m, ty, tx, c), xh.dtype)
-    for i in range(4):
-        _bt(xp, [rows[i][:, :, k:k + w:2] for k in range(4)], v[i])
-    return v.reshape(16, -1, c)
-
-
-def _bt(xp: Any, d: list, out: Any) -> None:
-    """out[0..3] = B^T d for B^T = [[1,0,-1,0], [0,1,1,0], [0,-1,1,0], [0,1,0,-1]]."""
-    xp.subtract(d[0], d[2], out=out[0])
-    xp.add(d[1], d[2], out=out[1])
-    xp.subtract(d[2], d[1], out=out[2])
-    xp.subtract(d[1], d[3], out=out[3])
+    d = xp.empty((_A, _A, m, ty, tx, c), xh.dtype)
+    for a in range(_A):
+        for b in range(_A):
+            d[a, b] = p[:, a:a + _M * ty:_M, b:b + _M * tx:_M]
+    return (_kron(xp, "B", xh.dtype) @ d.reshape(_A * _A, -1)).reshape(_A * _A, -1, c)
 
 
 def _untile(mt: Any, out: Any) -> None:
-    """out (m, 2TY, 2TX, OC) = A^T M A per tile, M (16, m*TY*TX, OC) the per-position
-    products, A^T = [[1,1,1,0], [0,1,-1,-1]]."""
+    """out (m, H, W, OC) = A^T M A per tile from M (36, m*TY*TX, OC): one GEMM, then the
+    16 output positions copied to their strided places."""
     xp = get_array_module(mt)
-    m, h2, w2, oc = out.shape
-    mm = mt.reshape(4, 4, m, h2 // 2, w2 // 2, oc)
-    o = out.reshape(m, h2 // 2, 2, w2 // 2, 2, oc)
-    t = xp.empty((2, 4) + mm.shape[2:], mt.dtype)
-    xp.add(mm[0], mm[1], out=t[0])
-    t[0] += mm[2]
-    xp.subtract(mm[1], mm[2], out=t[1])
-    t[1] -= mm[3]
-    for a in range(2):
-        xp.add(t[a, 0], t[a, 1], out=o[:, :, a, :, 0])
-        o[:, :, a, :, 0] += t[a, 2]
-        xp.subtract(t[a, 1], t[a, 2], out=o[:, :, a, :, 1])
-        o[:, :, a, :, 1] -= t[a, 3]
+    m, h, w, oc = out.shape
+    yt = (_kron(xp, "A", mt.dtype) @ mt.reshape(_A * _A, -1)).reshape(
+        _M, _M, m, h // _M, w // _M, oc)
+    o = out.reshape(m, h // _M, _M, w // _M, _M, oc)
+    for a in range(_M):
+        for b in range(_M):
+            o[:, :, a, :, b] = yt[a, b]
 
 
 def _grad_tiles(gh: Any) -> Any:
-    """Z (16, m*TY*TX, OC) = A dY A^T per 2x2 output block of gh (m, OH, OW, OC): the
+    """Z (36, m*TY*TX, OC) = A dY A^T per 4x4 output block of gh (m, OH, OW, OC): the
     adjoint of ``_untile``."""
     xp = get_array_module(gh)
     m, oh, ow, oc = gh.shape
-    d = gh.reshape(m, oh // 2, 2, ow // 2, 2, oc)
-    q = xp.empty((4, m, oh // 2, ow // 2, 2, oc), gh.dtype)  # rows: A = [[1,0],[1,1],[1,-1],[0,-1]]
-    q[0] = d[:, :, 0]
-    xp.add(d[:, :, 0], d[:, :, 1], out=q[1])
-    xp.subtract(d[:, :, 0], d[:, :, 1], out=q[2])
-    xp.negative(d[:, :, 1], out=q[3])
-    z = xp.empty((4, 4, m, oh // 2, ow // 2, oc), gh.dtype)
-    for i in range(4):
-        a, b = q[i][..., 0, :], q[i][..., 1, :]
-        z[i, 0] = a
-        xp.add(a, b, out=z[i, 1])
-        xp.subtract(a, b, out=z[i, 2])
-        xp.negative(b, out=z[i, 3])
-    return z.reshape(16, -1, oc)
+    d = gh.reshape(m, oh // _M, _M, ow // _M, _M, oc)
+    g = xp.empty((_M, _M, m, oh // _M, ow // _M, oc), gh.dtype)
+    for a in range(_M):
+        for b in range(_M):
+            g[a, b] = d[:, :, a, :, b]
+    z = _kron(xp, "A", gh.dtype).T @ g.reshape(_M * _M, -1)
+    return z.reshape(_A * _A, -1, oc)
 
 
-def chunks(n: int, h: int, w: int, c: int, itemsize: int) -> list:
-    """[n0, n1) sample ranges whose transformed tiles stay near ``_CHUNK_BYTES``, as many as
-    a multiple of 4 (for up to 4 threads) when there are samples enough. The ranges depend
-    on the shape alone, so the weight gradient's partial sums, and its bits, do not depend
-    on the thread count."""
-    per = 4 * h * w * c * itemsize  # 16 positions x (H/2 * W/2) tiles x C
-    k = max(1, -(-per * n // _CHUNK_BYTES))
-    k = min(n, -(-k // 4) * 4)
+def chunks(n: int, h: int, w: int) -> list:
+    """[n0, n1) sample ranges of about ``_CHUNK_TILES`` tiles each (at least one sample).
+    They depend on the shape alone, so the weight gradient's partial sums, and its bits, do
+    not depend on the thread count."""
+    per = (h // _M) * (w // _M)
+    k = max(1, min(n, n * per // _CHUNK_TILES))
     bounds = [n * i // k for i in range(k + 1)]
-    return [(bounds[i], bounds[i + 1]) for i in range(k) if bounds[i + 1] > bounds[i]]
+    return [(bounds[i], bounds[i + 1]) for i in range(k)]
 
 
 def forward(xh: Any, u: Any, out: Any) -> Any:
@@ -144,7 +131,7 @@ def forward(xh: Any, u: Any, out: Any) -> Any:
 
 
 def weight_grad(xh: Any, gh: Any) -> Any:
-    """dU (16, C, OC) of a chunk: per position V^T Z, summed over its tiles (see
-    ``unweights`` for dw)."""
+    """dU (36, C, OC) of a chunk: per position V^T Z, summed over its tiles (``unweights``
+    turns the sum into dw)."""
     xp = get_array_module(xh)
     return xp.matmul(_tiles(xh).transpose(0, 2, 1), _grad_tiles(gh))
