@@ -35,7 +35,7 @@ _AT = np.array([[1, 1, 1, 1, 1, 0], [0, 1, -1, 2, -2, 0], [0, 1, 1, 4, 4, 0],
 _M, _A = 4, 6  # output tile, input tile
 _KRON = {"B": np.kron(_BT, _BT), "G": np.kron(_G, _G), "A": np.kron(_AT, _AT)}
 _MIN_CHANNELS = 32  # fewer (an RGB stem): the GEMMs' K is too short to gain
-_CHUNK_TILES = 128  # tiles per chunk: the rows of its 36 GEMMs
+_CHUNK_TILES = 256  # tiles per chunk at most: the rows of its 36 GEMMs
 
 
 def suitable(geo: Any, mode: str, n: int, c: int, oc: int, dtype: Any) -> bool:
@@ -115,11 +115,12 @@ def _grad_tiles(gh: Any) -> Any:
 
 
 def chunks(n: int, h: int, w: int) -> list:
-    """[n0, n1) sample ranges of about ``_CHUNK_TILES`` tiles each (at least one sample).
-    They depend on the shape alone, so the weight gradient's partial sums, and its bits, do
-    not depend on the thread count."""
-    per = (h // _M) * (w // _M)
-    k = max(1, min(n, n * per // _CHUNK_TILES))
+    """[n0, n1) sample ranges of at most about ``_CHUNK_TILES`` tiles, an even number of them
+    where there are samples enough (two threads share even small layers). They depend on the
+    shape alone, so the weight gradient's partial sums, and its bits, do not depend on the
+    thread count."""
+    k = max(1, n * (h // _M) * (w // _M) // _CHUNK_TILES)
+    k = min(n, k + k % 2)
     bounds = [n * i // k for i in range(k + 1)]
     return [(bounds[i], bounds[i + 1]) for i in range(k)]
 
