@@ -22,6 +22,7 @@ from typing import Callable, Sequence
 
 from .. import nn
 from ..autograd.tensor import Tensor
+from ..nn.utils.fusion import conv_bn_act
 
 __all__ = ["ResNet", "BasicBlock", "Bottleneck", "conv3x3", "conv1x1", "resnet18",
            "resnet34", "resnet50", "resnet101", "resnet152", "resnext50_32x4d",
@@ -39,6 +40,14 @@ def conv3x3(in_planes: int, out_planes: int, stride: int = 1, groups: int = 1,
 def conv1x1(in_planes: int, out_planes: int, stride: int = 1) -> nn.Conv2d:
     """1x1 convolution, no bias."""
     return nn.Conv2d(in_planes, out_planes, kernel_size=1, stride=stride, bias=False)
+
+
+def _shortcut(downsample: nn.Module, x: Tensor) -> Tensor:
+    """The projection shortcut: Sequential(conv1x1, BatchNorm2d), its pair fused in eval."""
+    if type(downsample) is nn.Sequential and len(downsample) == 2 \
+            and not (downsample._forward_hooks or downsample._forward_pre_hooks):
+        return conv_bn_act(downsample[0], downsample[1], x)
+    return downsample(x)
 
 
 class BasicBlock(nn.Module):
@@ -64,9 +73,9 @@ class BasicBlock(nn.Module):
         self.stride = stride
 
     def forward(self, x: Tensor) -> Tensor:
-        identity = x if self.downsample is None else self.downsample(x)
-        out = self.relu(self.bn1(self.conv1(x)))
-        out = self.bn2(self.conv2(out))
+        identity = x if self.downsample is None else _shortcut(self.downsample, x)
+        out = conv_bn_act(self.conv1, self.bn1, x, self.relu)
+        out = conv_bn_act(self.conv2, self.bn2, out)
         return self.relu(out + identity)
 
 
@@ -92,10 +101,10 @@ class Bottleneck(nn.Module):
         self.stride = stride
 
     def forward(self, x: Tensor) -> Tensor:
-        identity = x if self.downsample is None else self.downsample(x)
-        out = self.relu(self.bn1(self.conv1(x)))
-        out = self.relu(self.bn2(self.conv2(out)))
-        out = self.bn3(self.conv3(out))
+        identity = x if self.downsample is None else _shortcut(self.downsample, x)
+        out = conv_bn_act(self.conv1, self.bn1, x, self.relu)
+        out = conv_bn_act(self.conv2, self.bn2, out, self.relu)
+        out = conv_bn_act(self.conv3, self.bn3, out)
         return self.relu(out + identity)
 
 
@@ -184,7 +193,7 @@ class ResNet(nn.Module):
         return nn.Sequential(*layers)
 
     def forward(self, x: Tensor) -> Tensor:
-        x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
+        x = self.maxpool(conv_bn_act(self.conv1, self.bn1, x, self.relu))
         x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
         x = self.avgpool(x).flatten(1)
         return self.fc(x)

@@ -403,13 +403,25 @@ def _unpad_cl(buf: Any, geo: _Geo, mode: str) -> Any:
     return _unbuffer(buf.transpose(0, 3, 1, 2), geo, mode).transpose(0, 2, 3, 1)
 
 
-def _conv_fwd_cl(x: Any, w: Any, geo: _Geo, mode: str, b: Any = None) -> Any:
-    """y = conv(x, w) + b as an (N, OC, OH, OW) view of (N, OH, OW, OC) memory."""
+def _epilogue(out: Any, post: tuple) -> None:
+    """In place on a chunk's channels-last output (..., OC) while it is in cache: out =
+    out * scale + shift, then max(out, 0) if relu (an eval batch norm and ReLU folded in)."""
+    scale, shift, relu = post
+    out *= scale
+    out += shift
+    if relu:
+        get_array_module(out).maximum(out, 0, out=out)
+
+
+def _conv_fwd_cl(x: Any, w: Any, geo: _Geo, mode: str, b: Any = None,
+                 post: tuple | None = None) -> Any:
+    """y = conv(x, w) + b (then ``_epilogue(y, post)``) as an (N, OC, OH, OW) view of
+    (N, OH, OW, OC) memory."""
     xp = get_array_module(x)
     n, c = x.shape[:2]
     oc = w.shape[0]
     if xp is np and conv_wino.suitable(geo, mode, n, c, oc, x.dtype):
-        return _wino_fwd(x, w, b)
+        return _wino_fwd(x, w, b, post)
     l_ = geo.oh * geo.ow
     y = xp.empty((n, geo.oh, geo.ow, oc), x.dtype)
     sm = _sample_major(geo, c, 1)
@@ -429,6 +441,8 @@ def _conv_fwd_cl(x: Any, w: Any, geo: _Geo, mode: str, b: Any = None) -> Any:
             xp.matmul(conv_cl.cols(xh[n0:n1], geo, mode), wt, out=out)
         if b is not None:
             out += b
+        if post is not None:
+            _epilogue(out, post)
 
     per = c * geo.kh * geo.kw * l_ * x.dtype.itemsize
     split_parts(chunk, xp, _chunks(xp, n, per, w.nbytes))
@@ -503,7 +517,7 @@ def _conv_bwd_cl(g: Any, x: Any, w: Any, geo: _Geo, mode: str, need_x: bool,
     return gx, gw
 
 
-def _wino_fwd(x: Any, w: Any, b: Any = None) -> Any:
+def _wino_fwd(x: Any, w: Any, b: Any = None, post: tuple | None = None) -> Any:
     """y = conv3x3(x, w, pad 1) + b by Winograd F(4x4, 3x3), channels-last, sample chunks
     on the intra-op threads (each chunk's transforms and 16 GEMMs on one thread)."""
     n, c, h, wd = x.shape
@@ -515,6 +529,8 @@ def _wino_fwd(x: Any, w: Any, b: Any = None) -> Any:
         out = conv_wino.forward(xh[r[0]:r[1]], u, y[r[0]:r[1]])
         if b is not None:
             out += b
+        if post is not None:
+            _epilogue(out, post)
 
     split_parts(chunk, np, conv_wino.chunks(n, h, wd))
     return y.transpose(0, 3, 1, 2)
@@ -588,7 +604,11 @@ class ConvNd(Function):
 
     Saves only x itself (alive anyway as an input of the graph): backward rebuilds cols."""
 
-    def forward(self, x, w, b=None, *, nd, batched, stride, pads, dil, groups, mode):
+    def forward(self, x, w, b=None, *, nd, batched, stride, pads, dil, groups, mode,
+                post=None):
+        if post is not None and self.needs_input_grad:
+            raise RuntimeError("conv2d: a fused batch norm/ReLU epilogue is for inference "
+                               "only (autograd off)")
         x4, w4 = _as4d(x, w, nd, batched)
         geo = _Geo(x4.shape[2], x4.shape[3], w4.shape[2], w4.shape[3], pads, stride, dil)
         self.depthwise = groups == x4.shape[1] == w4.shape[0] and x4.shape[0] > 0
@@ -596,9 +616,12 @@ class ConvNd(Function):
         if self.depthwise:  # one filter per channel: elementwise taps beat tiny GEMMs
             y = _dw_fwd_cl(x4, w4, geo, mode, b)
         elif self.cl:
-            y = _conv_fwd_cl(x4, w4, geo, mode, b)
+            y = _conv_fwd_cl(x4, w4, geo, mode, b, post)
+            post = None
         else:
             y = _conv_fwd(x4, w4, geo, groups, mode, b)
+        if post is not None:  # the other layouts: one pass over the whole output
+            _epilogue(y.transpose(0, 2, 3, 1), post)
         self.x4, self.w4, self.xs, self.ws = x4, w4, x.shape, w.shape
         self.geo, self.groups, self.mode = geo, groups, mode
         return _out(y, nd, batched)
@@ -734,7 +757,8 @@ def _x(t: tuple) -> str:
 
 
 def _conv(op: str, nd: int, input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any,
-          padding: Any, dilation: Any, groups: int, padding_mode: str = "zeros") -> Tensor:
+          padding: Any, dilation: Any, groups: int, padding_mode: str = "zeros",
+          post: tuple | None = None) -> Tensor:
     batched = _check(op, input, weight, bias, nd, groups, False)
     stride, dil = _tuple(stride, nd, "stride", op), _tuple(dilation, nd, "dilation", op)
     k = tuple(weight._data.shape[2:])
@@ -768,7 +792,7 @@ def _conv(op: str, nd: int, input: Tensor, weight: Tensor, bias: Tensor | None, 
         stride, dil = (1,) + stride, (1,) + dil
     args = (input, weight) if bias is None else (input, weight, bias)
     return ConvNd.apply(*args, nd=nd, batched=batched, stride=stride, pads=pads, dil=dil,
-                        groups=int(groups), mode=padding_mode)
+                        groups=int(groups), mode=padding_mode, post=post)
 
 
 def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,

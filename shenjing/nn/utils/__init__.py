@@ -121,6 +121,7 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
         at += n
 
 
+fusion = __import__("shenjing.nn.utils.fusion", fromlist=["*"])
 try:
     rnn = __import__("shenjing.nn.utils.rnn", fromlist=["*"])
 except ModuleNotFoundError as _e:  # lands with the recurrent layers
