@@ -22,7 +22,7 @@ from typing import Callable, Sequence
 
 from .. import nn
 from ..autograd.tensor import Tensor
-from ..nn.utils.fusion import conv_bn_act
+from ..nn.utils.fusion import add_act, conv_bn_act
 
 __all__ = ["ResNet", "BasicBlock", "Bottleneck", "conv3x3", "conv1x1", "resnet18",
            "resnet34", "resnet50", "resnet101", "resnet152", "resnext50_32x4d",
@@ -76,7 +76,7 @@ class BasicBlock(nn.Module):
         identity = x if self.downsample is None else _shortcut(self.downsample, x)
         out = conv_bn_act(self.conv1, self.bn1, x, self.relu)
         out = conv_bn_act(self.conv2, self.bn2, out)
-        return self.relu(out + identity)
+        return add_act(out, identity, self.relu)
 
 
 class Bottleneck(nn.Module):
@@ -105,7 +105,7 @@ class Bottleneck(nn.Module):
         out = conv_bn_act(self.conv1, self.bn1, x, self.relu)
         out = conv_bn_act(self.conv2, self.bn2, out, self.relu)
         out = conv_bn_act(self.conv3, self.bn3, out)
-        return self.relu(out + identity)
+        return add_act(out, identity, self.relu)
 
 
 class ResNet(nn.Module):

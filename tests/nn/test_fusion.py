@@ -139,3 +139,19 @@ def test_resnet_eval_takes_the_fused_path_and_matches_unfused(monkeypatch):
     with sj.enable_grad():
         plain = model(x).detach().numpy()  # autograd on: the unfused modules
     np.testing.assert_allclose(fused, plain, rtol=1e-4, atol=1e-4 * np.abs(plain).max())
+
+
+def test_add_act_joins_in_place_without_autograd_only():
+    from shenjing.nn.utils.fusion import add_act
+    a, b = rand(2, 4, 5, 5, seed=10), rand(2, 4, 5, 5, seed=11)
+    want = np.maximum(a + b, 0)
+    out = sj.tensor(a.copy())
+    with sj.no_grad():
+        got = add_act(out, sj.tensor(b), sj.nn.ReLU())
+    assert got is out
+    np.testing.assert_array_equal(got.numpy(), want)
+    x = sj.tensor(a.copy(), requires_grad=True)
+    y = add_act(x * 1, sj.tensor(b), sj.nn.ReLU())  # autograd on: a new tensor, grads flow
+    y.sum().backward()
+    np.testing.assert_array_equal(y.detach().numpy(), want)
+    np.testing.assert_array_equal(x.grad.numpy(), (a + b > 0).astype(np.float32))

@@ -17,13 +17,14 @@ import numpy as np
 
 from ...autograd.grad_mode import is_grad_enabled, no_grad
 from ...autograd.tensor import Tensor
+from ...ops._util import elementwise
 from ...ops.conv import _conv
 from ..modules.activation import ReLU
 from ..modules.conv import Conv2d
 from ..modules.normalization import BatchNorm2d
 from ..parameter import Parameter
 
-__all__ = ["fuse_conv_bn_eval", "fuse_conv_bn_weights", "conv_bn_act"]
+__all__ = ["fuse_conv_bn_eval", "fuse_conv_bn_weights", "conv_bn_act", "add_act"]
 
 
 def _bn_affine(bn: Any, dtype: Any) -> tuple:
@@ -90,3 +91,20 @@ def conv_bn_act(conv: Any, bn: Any, x: Tensor, act: Any = None) -> Tensor:
                          conv.dilation, conv.groups, conv.padding_mode, post=post)
         except RuntimeError as e:
             raise RuntimeError(f"{conv!r}: {e}") from None
+
+
+def add_act(out: Tensor, identity: Tensor, act: Any) -> Tensor:
+    """act(out + identity), a residual join; with autograd off and ``act`` a hook-free ReLU,
+    computed into ``out``'s memory (a temporary the caller owns) block by block, the ReLU
+    reading each block while it is in cache."""
+    a, b = out._data, identity._data
+    if is_grad_enabled() or type(act) is not ReLU or _hooked(act) or type(a) is not np.ndarray \
+            or a.shape != b.shape or a.dtype != b.dtype or not a.flags.writeable:
+        return act(out + identity)
+
+    def kernel(o: Any, x: Any) -> None:
+        np.add(o, x, out=o)
+        np.maximum(o, 0, out=o)
+
+    elementwise(kernel, a, b)
+    return out
