@@ -220,10 +220,8 @@ def _conv_bwd(g: Any, x: Any, w: Any, geo: _Geo, groups: int, mode: str, c: int,
     # stride 1: dX = conv(dY, W^T flipped) beats GEMM + col2im unless its GEMM has too few
     # rows (c small next to oc; measured) or the input is much larger than the output (a
     # transposed conv from a 1x1 input would do (h w)/(oh ow) times the work)
-    wino = xp is np and conv_wino.suitable(geo, mode, n, c, oc, g.dtype)
-    # dX as the full correlation: itself a conv, Winograd too where this conv is one
-    full = _full_pads(geo) if need_x and mode == "zeros" and (
-        wino or (c >= min(oc, 64) and geo.h * geo.w <= 2 * geo.oh * geo.ow)) else None
+    full = _full_pads(geo) if need_x and mode == "zeros" and c >= min(oc, 64) \
+        and geo.h * geo.w <= 2 * geo.oh * geo.ow else None
     if full is not None:
         gx = _conv_fwd(g, _flip_t(w, groups), _Geo(geo.oh, geo.ow, geo.kh, geo.kw, full,
                                                    (1, 1), geo.dil), groups, "zeros")
@@ -519,7 +517,7 @@ def _conv_bwd_cl(g: Any, x: Any, w: Any, geo: _Geo, mode: str, need_x: bool,
 
 def _wino_fwd(x: Any, w: Any, b: Any = None, post: tuple | None = None) -> Any:
     """y = conv3x3(x, w, pad 1) + b by Winograd F(4x4, 3x3), channels-last, sample chunks
-    on the intra-op threads (each chunk's transforms and 16 GEMMs on one thread)."""
+    on the intra-op threads (each chunk's transforms and 36 GEMMs on one thread)."""
     n, c, h, wd = x.shape
     xh = x.transpose(0, 2, 3, 1)
     u = conv_wino.weights(w)

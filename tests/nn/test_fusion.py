@@ -155,3 +155,39 @@ def test_add_act_joins_in_place_without_autograd_only():
     y.sum().backward()
     np.testing.assert_array_equal(y.detach().numpy(), want)
     np.testing.assert_array_equal(x.grad.numpy(), (a + b > 0).astype(np.float32))
+
+
+def test_relu_after_pool_gives_the_same_values_and_gradients():
+    """Conv, ReLU, MaxPool run as conv, pool, ReLU: bit-identical outputs, gradients equal up
+    to summation order (the pooled gradient's memory layout differs), windows of all-negative
+    values, exact zeros and ties included."""
+    from shenjing.nn.utils.fusion import relu_after_pool
+    sj.manual_seed(0)
+    seq = sj.nn.Sequential(sj.nn.Conv2d(3, 4, 3, padding=1), sj.nn.ReLU(inplace=True),
+                           sj.nn.MaxPool2d(2), sj.nn.Conv2d(4, 4, 3, padding=1),
+                           sj.nn.ReLU(), sj.nn.MaxPool2d(2, ceil_mode=True))
+    x = rand(2, 3, 10, 10, seed=12) - 0.3
+    x[0, :, :4, :4] = 0.0  # windows of exact zeros (ties) after the first conv's bias
+
+    def run(fn):
+        xt = sj.tensor(x, requires_grad=True)
+        y = fn(xt)
+        y.backward(sj.tensor(rand(*y.shape, seed=13)))
+        return [y.detach().numpy(), xt.grad.numpy()] + [p.grad.numpy() for p in seq.parameters()]
+
+    ref = run(seq)
+    seq.zero_grad()
+    got = run(lambda t: relu_after_pool(seq, t))
+    np.testing.assert_array_equal(got[0], ref[0])
+    for a, b in zip(got[1:], ref[1:]):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    assert (ref[0] == 0).any() and (ref[0] > 0).any()
+
+
+def test_relu_after_pool_keeps_the_order_with_hooks():
+    from shenjing.nn.utils.fusion import relu_after_pool
+    seq = sj.nn.Sequential(sj.nn.ReLU(), sj.nn.MaxPool2d(2))
+    seen = []
+    seq[0].register_forward_hook(lambda m, i, o: seen.append(tuple(o.shape)))
+    relu_after_pool(seq, sj.tensor(rand(1, 2, 4, 4, seed=14)))
+    assert seen == [(1, 2, 4, 4)]  # the ReLU saw the unpooled input: the written order

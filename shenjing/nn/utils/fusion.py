@@ -22,9 +22,11 @@ from ...ops.conv import _conv
 from ..modules.activation import ReLU
 from ..modules.conv import Conv2d
 from ..modules.normalization import BatchNorm2d
+from ..modules.pooling import MaxPool2d
 from ..parameter import Parameter
 
-__all__ = ["fuse_conv_bn_eval", "fuse_conv_bn_weights", "conv_bn_act", "add_act"]
+__all__ = ["fuse_conv_bn_eval", "fuse_conv_bn_weights", "conv_bn_act", "add_act",
+           "relu_after_pool"]
 
 
 def _bn_affine(bn: Any, dtype: Any) -> tuple:
@@ -108,3 +110,24 @@ def add_act(out: Tensor, identity: Tensor, act: Any) -> Tensor:
 
     elementwise(kernel, a, b)
     return out
+
+
+def relu_after_pool(seq: Any, x: Tensor) -> Tensor:
+    """``seq(x)`` for a Sequential, with each ReLU directly followed by a MaxPool2d run after
+    the pool instead: max pooling commutes with ReLU (a monotone map; windows whose maximum
+    is not positive give 0 and a zero gradient either way), so outputs and gradients are
+    the same, and the ReLU and its backward touch a quarter of the pixels. Any hook on the
+    Sequential or its modules keeps the written order."""
+    mods = list(seq)
+    if _hooked(seq, *mods):
+        return seq(x)
+    i = 0
+    while i < len(mods):
+        if i + 1 < len(mods) and type(mods[i]) is ReLU and type(mods[i + 1]) is MaxPool2d \
+                and not mods[i + 1].return_indices:
+            x = mods[i](mods[i + 1](x))
+            i += 2
+        else:
+            x = mods[i](x)
+            i += 1
+    return x
