@@ -29,14 +29,19 @@ __all__ = ["fuse_conv_bn_eval", "fuse_conv_bn_weights", "conv_bn_act", "add_act"
            "relu_after_pool"]
 
 
+def _scale(rv: Tensor, eps: float, w: Tensor | None, dtype: Any) -> Any:
+    """An eval batch norm's per-channel scale w / sqrt(running_var + eps), in ``dtype``."""
+    invstd = 1.0 / np.sqrt(rv._data.astype(np.float64) + eps)
+    return (invstd if w is None else w._data * invstd).astype(dtype)
+
+
 def _bn_affine(bn: Any, dtype: Any) -> tuple:
     """(scale, shift) of an eval batch norm over channels, in ``dtype``."""
-    invstd = 1.0 / np.sqrt(bn.running_var._data.astype(np.float64) + bn.eps)
-    scale = invstd if bn.weight is None else bn.weight._data * invstd
+    scale = _scale(bn.running_var, bn.eps, bn.weight, dtype)
     shift = -bn.running_mean._data * scale
     if bn.bias is not None:
         shift = shift + bn.bias._data
-    return scale.astype(dtype), shift.astype(dtype)
+    return scale, shift.astype(dtype)
 
 
 def fuse_conv_bn_weights(conv_w: Tensor, conv_b: Tensor | None, bn_rm: Tensor, bn_rv: Tensor,
@@ -44,8 +49,7 @@ def fuse_conv_bn_weights(conv_w: Tensor, conv_b: Tensor | None, bn_rm: Tensor, b
                          transpose: bool = False) -> tuple:
     """(weight, bias) Parameters of the conv that computes bn(conv(x)) in eval mode."""
     w = conv_w._data
-    invstd = 1.0 / np.sqrt(bn_rv._data.astype(np.float64) + bn_eps)
-    scale = (invstd if bn_w is None else bn_w._data * invstd).astype(w.dtype)
+    scale = _scale(bn_rv, bn_eps, bn_w, w.dtype)
     b = np.zeros(w.shape[1] if transpose else w.shape[0], w.dtype) if conv_b is None \
         else conv_b._data
     shape = (1, -1) + (1,) * (w.ndim - 2) if transpose else (-1,) + (1,) * (w.ndim - 1)
