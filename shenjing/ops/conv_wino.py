@@ -18,12 +18,14 @@ All arrays are channels-last: x (N, H, W, C), y (N, H, W, OC).
 """
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 
 from ..backend import get_array_module
 from ..backend.flags import winograd
+from . import conv_cl
 
 # F(4x4, 3x3) with interpolation points 0, 1, -1, 2, -2, inf (Lavin & Gray, 2016)
 _BT = np.array([[4, 0, -5, 0, 1, 0], [0, -4, -4, 1, 1, 0], [0, 4, -4, -1, 1, 0],
@@ -43,8 +45,8 @@ def suitable(geo: Any, mode: str, n: int, c: int, oc: int, dtype: Any) -> bool:
     output size divisible by 4, float, at least ``_MIN_CHANNELS`` channels on both sides,
     and tiles enough for the filter transform to pay (not 512 channels at 4x4, batch 32);
     ``shenjing.backends.winograd.enabled = False`` turns it off."""
-    return (winograd.enabled and geo.kh == geo.kw == 3 and geo.stride == (1, 1) and geo.dil == (1, 1)
-            and geo.pads == (1, 1, 1, 1) and mode == "zeros" and geo.oh % _M == 0
+    return (winograd.enabled and geo.kh == geo.kw == 3 and geo.stride == (1, 1)
+            and geo.dil == (1, 1) and geo.pads == (1, 1, 1, 1) and mode == "zeros" and geo.oh % _M == 0
             and geo.ow % _M == 0 and min(c, oc) >= _MIN_CHANNELS
             and 4 * n * geo.oh * geo.ow >= _M * _M * oc and np.dtype(dtype).kind == "f")
 
@@ -78,12 +80,7 @@ def _tiles(xh: Any) -> Any:
     xp = get_array_module(xh)
     m, h, w, c = xh.shape
     ty, tx = h // _M, w // _M
-    p = xp.empty((m, h + 2, w + 2, c), xh.dtype)  # a one-pixel zero border, written once
-    p[:, 0] = 0
-    p[:, h + 1] = 0
-    p[:, 1:h + 1, 0] = 0
-    p[:, 1:h + 1, w + 1] = 0
-    p[:, 1:h + 1, 1:w + 1] = xh
+    p = conv_cl._padded(xh, SimpleNamespace(pads=(1, 1, 1, 1), hp=h + 2, wp=w + 2), "zeros")
     d = xp.empty((_A, _A, m, ty, tx, c), xh.dtype)
     for a in range(_A):
         for b in range(_A):
