@@ -9,7 +9,8 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from ..backend import CPU, device as Device, device_of, dtypes, get_array_module, layout
+from ..backend import CPU, device as Device, device_of, dtypes, get_array_module, layout, scatter
+from ..backend.scatter import coalesce_rows, scatter_add_rows  # noqa: F401 - re-exported
 from . import grad_mode
 
 
@@ -376,72 +377,6 @@ def is_grad_enabled() -> bool:
 
 
 # ----------------------------------------------------------------- row-sparse gradients
-def scatter_add_rows(out: Any, index: Any, rows: Any) -> Any:
-    """out[index[i]] += rows[i] for every i, duplicates summed; returns ``out``.
-
-    One ``add.at`` on the flattened table (element k of row i goes to index[i] * width + k):
-    NumPy's 1-D ``ufunc.at`` fast path beats ``add.at`` on rows, sort + ``add.reduceat``
-    and ``bincount`` (measured on 1k-6k rows of 100 into a 10k-row table). Its cost is per
-    element, so float rows of even width are read as complex numbers holding two floats
-    each: complex addition is the same two float additions, in half the element count
-    (1.36 -> 0.84 ms for 6144 rows of 100, bit-identical).
-    """
-    xp = get_array_module(out)
-    n = index.shape[0]
-    if n == 0:
-        return out
-    width = int(np.prod(out.shape[1:], dtype=np.int64))
-    if not out.flags.c_contiguous or width == 0:
-        xp.add.at(out, index, rows)
-        return out
-    flat_out = out.reshape(-1)
-    vals = xp.ascontiguousarray(rows.astype(out.dtype, copy=False)).reshape(-1)
-    pair = _PAIRS.get(out.dtype.char) if xp is np else None
-    if pair is not None and width % 2 == 0:
-        width //= 2
-        flat_out, vals = flat_out.view(pair), vals.view(pair)
-    xp.add.at(flat_out, _flat_index(xp, index, width), vals)
-    return out
-
-
-_PAIRS = {"f": np.complex64, "d": np.complex128}  # two floats read as one complex number
-_OFFSETS: dict = {}  # width -> [0..width) repeated, reused across calls
-_OFFSETS_MAX = 1 << 20  # elements; longer index arrays build their own
-
-
-def _flat_index(xp: Any, index: Any, width: int) -> Any:
-    """index[i] * width + k for k < width, flattened: repeat + one add of cached offsets
-    (a broadcast add over short rows costs about twice as much)."""
-    size = index.shape[0] * width
-    if xp is not np or size > _OFFSETS_MAX:
-        return (index[:, None] * width + xp.arange(width)).reshape(-1)
-    offs = _OFFSETS.get(width)
-    if offs is None or offs.shape[0] < size:
-        offs = np.tile(np.arange(width), -(-min(max(2 * size, 4096), _OFFSETS_MAX) // width))
-        offs.flags.writeable = False
-        _OFFSETS[width] = offs
-    flat = np.repeat(index * width, width)
-    flat += offs[:size]
-    return flat
-
-
-def coalesce_rows(index: Any, rows: Any) -> tuple[Any, Any]:
-    """Sorted unique indices and the sum of the rows each one owns (summed in row order)."""
-    xp = get_array_module(index)
-    if index.shape[0] == 0:
-        return index, rows
-    order = xp.argsort(index)  # ties in any order: the sums below follow the row order
-    s = index[order]
-    new = xp.concatenate([xp.ones(1, bool), s[1:] != s[:-1]])
-    uniq = s[new]
-    if uniq.shape[0] == s.shape[0]:
-        return s, rows[order]
-    slot = xp.empty_like(order)
-    slot[order] = xp.cumsum(new) - 1  # each row's position among the unique indices
-    sums = xp.zeros((uniq.shape[0],) + rows.shape[1:], dtype=rows.dtype)
-    return uniq, scatter_add_rows(sums, slot, rows)
-
-
 def _no_dense(what: str) -> RuntimeError:
     return RuntimeError(
         f"Could not run '{what}' on a sparse gradient (layout=sparse_coo): only SGD (without "
@@ -455,38 +390,77 @@ class SparseRows:
     The engine passes it through untouched (its shape and dtype equal the parameter's) and
     adds two of them by concatenation; ``+`` with a dense array scatters into a dense copy.
     Any other arithmetic raises, so a dense-only optimizer cannot silently misuse it.
+
+    Values may be held factored, row i = coef[i] * basis[owner[i]] (:meth:`outer`: word2vec's
+    output-vector gradient): :meth:`add_to` and :meth:`coalesce` then never form the rows,
+    and reading ``values`` forms them once.
     """
 
-    __slots__ = ("indices", "values", "shape", "coalesced")
+    __slots__ = ("indices", "_values", "_factor", "shape", "coalesced")
 
     def __init__(self, indices: Any, values: Any, shape: tuple, coalesced: bool = False) -> None:
-        self.indices, self.values = indices, values
+        self.indices, self._values, self._factor = indices, values, None
         self.shape, self.coalesced = tuple(shape), coalesced
 
-    dtype = property(lambda self: self.values.dtype)
+    @classmethod
+    def outer(cls, indices: Any, coef: Any, basis: Any, owner: Any, shape: tuple
+              ) -> "SparseRows":
+        """Rows coef[i] * basis[owner[i]] at ``indices``, kept factored."""
+        rows = cls(indices, None, shape)
+        rows._factor = (coef.astype(basis.dtype, copy=False), basis, owner)
+        return rows
+
+    @property
+    def values(self) -> Any:
+        if self._values is None:
+            self._values = scatter.outer_rows(*self._factor)
+        return self._values
+
+    @property
+    def dtype(self) -> Any:
+        return (self._values if self._factor is None else self._factor[1]).dtype
+
     ndim = property(lambda self: len(self.shape))
     size = property(lambda self: int(np.prod(self.shape, dtype=np.int64)))
+
+    def add_to(self, out: Any, alpha: float = 1.0) -> Any:
+        """out[indices[i]] += alpha * values[i], duplicates summed; returns ``out``."""
+        if self._factor is None:
+            return scatter.scatter_add_rows(out, self.indices, self._values, alpha)
+        coef, basis, owner = self._factor
+        if alpha != 1:
+            coef = coef * coef.dtype.type(alpha)
+        return scatter.scatter_add_outer(out, self.indices, coef, basis, owner)
 
     def coalesce(self) -> "SparseRows":
         if self.coalesced:
             return self
-        return SparseRows(*coalesce_rows(self.indices, self.values), self.shape, True)
+        if self._factor is None:
+            return SparseRows(*scatter.coalesce_rows(self.indices, self._values), self.shape,
+                              True)
+        coef, basis, owner = self._factor
+        return SparseRows(*scatter.coalesce_rows(self.indices, basis, coef, owner), self.shape,
+                          True)
 
     def to_dense(self) -> Any:
-        out = get_array_module(self.values).zeros(self.shape, dtype=self.values.dtype)
-        return scatter_add_rows(out, self.indices, self.values)
+        return self.add_to(get_array_module(self.indices).zeros(self.shape, dtype=self.dtype))
 
     def astype(self, dtype: Any, copy: bool = True) -> "SparseRows":
+        if self._factor is not None and np.dtype(dtype) == self.dtype:
+            coef, basis, owner = self._factor  # basis and owner are never written to
+            return SparseRows.outer(self.indices, coef.copy() if copy else coef, basis, owner,
+                                    self.shape)
         return SparseRows(self.indices, self.values.astype(dtype, copy=copy), self.shape,
                           self.coalesced)
 
     def copy(self) -> "SparseRows":
-        return self.astype(self.values.dtype, True)
+        return self.astype(self.dtype, True)
 
     def fill(self, value: float) -> None:
         if value != 0:
             raise _no_dense("fill_")
-        self.indices, self.values = self.indices[:0], self.values[:0]
+        values = self.values
+        self.indices, self._values, self._factor = self.indices[:0], values[:0], None
 
     def __setitem__(self, key: Any, value: Any) -> None:
         if key is not Ellipsis:
@@ -494,22 +468,24 @@ class SparseRows:
         self.fill(value)
 
     def __add__(self, other: Any) -> Any:
-        xp = get_array_module(self.values)
+        xp = get_array_module(self.indices)
         if isinstance(other, SparseRows):
             return SparseRows(xp.concatenate([self.indices, other.indices]),
                               xp.concatenate([self.values, other.values]), self.shape)
-        dense = xp.array(other, dtype=np.result_type(other, self.values), copy=True)
-        return scatter_add_rows(dense, self.indices, self.values)
+        return self.add_to(xp.array(other, dtype=np.result_type(other, self.dtype), copy=True))
 
     __radd__ = __add__
 
     def __neg__(self) -> "SparseRows":
-        return SparseRows(self.indices, -self.values, self.shape, self.coalesced)
+        return self * -1
 
     def __mul__(self, other: Any) -> "SparseRows":
         if not isinstance(other, (int, float)):
             raise _no_dense("mul")
-        return SparseRows(self.indices, self.values * other, self.shape, self.coalesced)
+        if self._factor is None:
+            return SparseRows(self.indices, self._values * other, self.shape, self.coalesced)
+        coef, basis, owner = self._factor
+        return SparseRows.outer(self.indices, coef * other, basis, owner, self.shape)
 
     __rmul__ = __mul__
 
@@ -520,7 +496,7 @@ class SparseRows:
             if out is None:
                 return self + dense
             if len(out) == 1 and out[0] is dense and not isinstance(dense, SparseRows):
-                return scatter_add_rows(dense, self.indices, self.values)
+                return self.add_to(dense)
         raise _no_dense(ufunc.__name__)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> Any:

@@ -14,6 +14,7 @@ from ..autograd.function import Function
 from ..autograd.grad_mode import no_grad
 from ..autograd.tensor import SparseRows, Tensor, scatter_add_rows
 from ..backend import dtypes, get_array_module
+from ..backend.scatter import scatter_add_outer
 
 __all__ = ["embedding", "embedding_bag"]
 TENSOR_METHODS: tuple = ()
@@ -310,9 +311,14 @@ class NegativeSamplingLoss(Function):
         ds[:, 1:] *= -1
         nig = self.needs_input_grad
         gw = gh = None
-        if nig[0]:
-            rows = xp.einsum("bk,bd->bkd", ds, self.h).reshape(-1, self.wshape[1])
-            gw = _weight_grad(self, self.idx.reshape(-1), rows, self.wshape, None, False)
+        if nig[0]:  # rows ds[b, k] * h[b] at idx[b, k], kept factored (never formed)
+            flat = self.idx.reshape(-1)
+            owner = xp.repeat(xp.arange(ds.shape[0]), ds.shape[1])
+            if self.sparse and self.next_fns[0] is None:
+                gw = SparseRows.outer(flat, ds.reshape(-1), self.h, owner, self.wshape)
+            else:
+                gw = scatter_add_outer(xp.zeros(self.wshape, self.h.dtype), flat, ds.reshape(-1),
+                                       self.h, owner)
         if nig[1]:
             gh = xp.einsum("bk,bkd->bd", ds, self.o)
         return gw, gh

@@ -4,7 +4,6 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable
 
 from ..autograd import Tensor
-from ..autograd.tensor import scatter_add_rows
 from .optimizer import Optimizer, _blocked, _grad_of
 
 __all__ = ["SGD"]
@@ -80,6 +79,4 @@ def _sparse_step(p: Tensor, lr: float, maximize: bool, wd: float, momentum: floa
         raise RuntimeError(
             "SGD: sparse gradients are supported only without momentum and weight_decay "
             f"(got momentum={momentum}, weight_decay={wd}); use sparse=False or SparseAdam")
-    rows = p.grad._data
-    step = rows.values.astype(p._data.dtype, copy=False) * (lr if maximize else -lr)
-    scatter_add_rows(p._data, rows.indices, step)
+    p.grad._data.add_to(p._data, lr if maximize else -lr)
