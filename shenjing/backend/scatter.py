@@ -71,18 +71,35 @@ def _kernel_for(dtype: Any, *arrays: Any) -> Callable[..., None] | None:
     return csr_kernel()
 
 
+def _spans(lo: int, hi: int, n: int) -> bool:
+    """Whether indices in [lo, hi) suit the kernel, which visits every row in that range."""
+    return lo >= 0 and hi - lo <= _SPAN * n + 1024
+
+
+def _fits(index: np.ndarray, coef: np.ndarray, rows: np.ndarray, owner: np.ndarray | None,
+          width: int) -> bool:
+    """Shapes and owners the kernel can take. It checks no bounds itself, so anything odd
+    goes to the fallback, where NumPy raises its usual errors."""
+    n = index.shape[0]
+    if index.ndim != 1 or coef.shape != (n,) or rows.size != rows.shape[0] * width:
+        return False
+    if owner is None:
+        return rows.shape[0] == n
+    return owner.shape == (n,) and int(owner.min()) >= 0 and int(owner.max()) < rows.shape[0]
+
+
 def _csr_add(fn: Callable[..., None], out: np.ndarray, index: np.ndarray, coef: np.ndarray,
              rows: np.ndarray, owner: np.ndarray | None) -> bool:
     """out[index[i]] += coef[i] * rows[owner[i]] (owner None: i) as one CSR product; False
     (nothing done) when the index range is too wide for the batch."""
-    n = index.shape[0]
+    n, width = index.shape[0], out[0].size
     lo, hi = int(index.min()), int(index.max()) + 1
-    if lo < 0 or hi - lo > _SPAN * n + 1024:
+    if hi > out.shape[0] or not _spans(lo, hi, n) or not _fits(index, coef, rows, owner, width):
         return False
     order, counts = _grouping(index, lo)
     cols = order if owner is None else owner[order]
     rows = np.ascontiguousarray(rows.astype(out.dtype, copy=False))
-    fn(hi - lo, rows.shape[0], out[0].size, _indptr(counts), cols.astype(np.int64, copy=False),
+    fn(hi - lo, rows.shape[0], width, _indptr(counts), cols.astype(np.int64, copy=False),
        coef.astype(out.dtype, copy=False)[order], rows.reshape(-1), out[lo:hi].reshape(-1))
     return True
 
@@ -136,12 +153,12 @@ def coalesce_rows(index: Any, rows: Any, coef: Any = None, owner: Any = None
     if n == 0:
         return index, rows[:0]
     fn = _kernel_for(rows.dtype, index, rows, *(() if coef is None else (coef, owner)))
-    if fn is not None:
-        lo = int(index.min())
+    lo, hi = int(index.min()), int(index.max()) + 1
+    c = xp.ones(n, rows.dtype) if coef is None else coef.astype(rows.dtype, copy=False)
+    if fn is not None and _spans(lo, hi, n) and _fits(index, c, rows, owner, rows[0].size):
         order, counts = _grouping(index, lo)
         hit = np.flatnonzero(counts)
         sums = np.zeros((hit.shape[0],) + rows.shape[1:], rows.dtype)
-        c = np.ones(n, rows.dtype) if coef is None else coef.astype(rows.dtype, copy=False)
         cols = order if owner is None else owner[order]
         fn(hit.shape[0], rows.shape[0], sums[0].size, _indptr(counts[hit]),
            cols.astype(np.int64, copy=False), c[order], np.ascontiguousarray(rows).reshape(-1),

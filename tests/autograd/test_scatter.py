@@ -196,3 +196,15 @@ def test_word2vec_style_sparse_sgd_matches_torch():
         opt_t.step()
         np.testing.assert_allclose(ws.detach().numpy(), wt.detach().numpy(), rtol=1e-4,
                                    atol=1e-5)
+
+
+def test_out_of_range_rows_raise_instead_of_writing_past_the_table():
+    """The CSR kernel checks no bounds: such calls must reach NumPy's IndexError."""
+    out = np.zeros((5, 2), np.float32)
+    ones = np.ones((3, 2), np.float32)
+    with pytest.raises(IndexError):
+        scatter_add_rows(out, np.array([1, 5]), ones[:2])
+    with pytest.raises(IndexError):
+        scatter_add_outer(out, np.array([1, 2]), np.ones(2, np.float32), ones, np.array([0, 3]))
+    with pytest.raises(IndexError):
+        coalesce_rows(np.array([1, 2]), ones, np.ones(2, np.float32), np.array([0, 7]))
