@@ -459,8 +459,9 @@ class SparseRows:
     def fill(self, value: float) -> None:
         if value != 0:
             raise _no_dense("fill_")
-        values = self.values
-        self.indices, self._values, self._factor = self.indices[:0], values[:0], None
+        xp = get_array_module(self.indices)
+        empty = xp.zeros((0,) + self.shape[1:], self.dtype)
+        self.indices, self._values, self._factor = self.indices[:0], empty, None
 
     def __setitem__(self, key: Any, value: Any) -> None:
         if key is not Ellipsis:
