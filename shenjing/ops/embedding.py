@@ -12,9 +12,9 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..autograd.grad_mode import no_grad
-from ..autograd.tensor import SparseRows, Tensor, scatter_add_rows
+from ..autograd.tensor import SparseRows, Tensor
 from ..backend import dtypes, get_array_module
-from ..backend.scatter import scatter_add_outer
+from ..backend.scatter import scatter_add_outer, scatter_add_rows
 
 __all__ = ["embedding", "embedding_bag"]
 TENSOR_METHODS: tuple = ()
@@ -22,20 +22,37 @@ FUNCTIONAL = ("embedding", "embedding_bag")
 
 
 def _weight_grad(fn: Function, idx: Any, rows: Any, shape: tuple, padding_idx: int | None,
-                 scale_by_freq: bool) -> Any:
-    """dW from per-lookup gradient rows: dense scatter-add, or SparseRows for a sparse leaf."""
+                 scale_by_freq: bool, coef: Any = None) -> Any:
+    """dW from per-lookup gradient rows: dense scatter-add, or SparseRows for a sparse leaf.
+
+    With ``coef`` (an array), ``rows`` is a (bags, D) basis and lookup i's row is
+    coef[i] * rows[owner[i]], ``owner`` being ``fn.owner``: kept factored, never formed.
+    """
     xp = get_array_module(rows)
     if fn.sparse and scale_by_freq:
         raise RuntimeError(
             "embedding_backward: scale_grad_by_freq not supported with sparse gradients")
+    owner = fn.owner if coef is not None else None
     if padding_idx is not None:
         keep = idx != padding_idx
         if not keep.all():
-            idx, rows = idx[keep], rows[keep]
+            idx = idx[keep]
+            if coef is None:
+                rows = rows[keep]
+            else:
+                coef, owner = coef[keep], owner[keep]
     if scale_by_freq and idx.shape[0]:
         counts = xp.bincount(idx, minlength=shape[0])
-        rows = rows / counts[idx].astype(rows.dtype)[:, None]
-    if fn.sparse and fn.next_fns[0] is None:  # only a leaf weight keeps a sparse .grad
+        if coef is None:
+            rows = rows / counts[idx].astype(rows.dtype)[:, None]
+        else:
+            coef = coef / counts[idx].astype(coef.dtype)
+    leaf_sparse = fn.sparse and fn.next_fns[0] is None  # only a leaf keeps a sparse .grad
+    if coef is not None:
+        if leaf_sparse:
+            return SparseRows.outer(idx, coef, rows, owner, shape)
+        return scatter_add_outer(xp.zeros(shape, dtype=rows.dtype), idx, coef, rows, owner)
+    if leaf_sparse:
         return SparseRows(idx, xp.ascontiguousarray(rows), shape)
     return scatter_add_rows(xp.zeros(shape, dtype=rows.dtype), idx, rows)
 
@@ -203,18 +220,20 @@ class EmbeddingBag(Function):
             rows = xp.zeros((uniq.shape[0], grad.shape[1]), dtype=grad.dtype)
             rows[inv, col] = grad[b, col]  # (lookup, dim) pairs are distinct
             return _weight_grad(self, idx[uniq], rows, self.wshape, None, False)
-        g = grad * self.scale[:, None] if self.mode == "mean" else grad
-        rows = g[bag]
+        # lookup i's gradient row is coef_i * grad[bag_i]: kept factored (never formed)
+        coef = self.scale[bag] if self.mode == "mean" else xp.ones(idx.shape[0], grad.dtype)
         gpsw = None
         if len(self.needs_input_grad) > 1:
             if self.needs_input_grad[1]:
-                gpsw = (rows * self.rows).sum(axis=1)
+                gpsw = xp.einsum("id,id->i", grad[bag], self.rows)
                 if self.keep is not None:
                     gpsw = xp.where(self.keep, gpsw, 0)
-            rows = rows * self.psw[:, None]
+            coef = self.psw.astype(grad.dtype, copy=False)
         gw = None
         if self.needs_input_grad[0]:
-            gw = _weight_grad(self, idx, rows, self.wshape, self.padding_idx, self.scale_by_freq)
+            self.owner = bag
+            gw = _weight_grad(self, idx, grad, self.wshape, self.padding_idx,
+                              self.scale_by_freq, coef)
         return (gw, gpsw) if len(self.needs_input_grad) > 1 else gw
 
 
@@ -311,14 +330,10 @@ class NegativeSamplingLoss(Function):
         ds[:, 1:] *= -1
         nig = self.needs_input_grad
         gw = gh = None
-        if nig[0]:  # rows ds[b, k] * h[b] at idx[b, k], kept factored (never formed)
-            flat = self.idx.reshape(-1)
-            owner = xp.repeat(xp.arange(ds.shape[0]), ds.shape[1])
-            if self.sparse and self.next_fns[0] is None:
-                gw = SparseRows.outer(flat, ds.reshape(-1), self.h, owner, self.wshape)
-            else:
-                gw = scatter_add_outer(xp.zeros(self.wshape, self.h.dtype), flat, ds.reshape(-1),
-                                       self.h, owner)
+        if nig[0]:  # lookup (b, k)'s row is ds[b, k] * h[b]: kept factored (never formed)
+            self.owner = xp.repeat(xp.arange(ds.shape[0]), ds.shape[1])
+            gw = _weight_grad(self, self.idx.reshape(-1), self.h, self.wshape, None, False,
+                              ds.reshape(-1))
         if nig[1]:
             gh = xp.einsum("bk,bkd->bd", ds, self.o)
         return gw, gh
