@@ -22,17 +22,16 @@ FUNCTIONAL = ("embedding", "embedding_bag")
 
 
 def _weight_grad(fn: Function, idx: Any, rows: Any, shape: tuple, padding_idx: int | None,
-                 scale_by_freq: bool, coef: Any = None) -> Any:
+                 scale_by_freq: bool, coef: Any = None, owner: Any = None) -> Any:
     """dW from per-lookup gradient rows: dense scatter-add, or SparseRows for a sparse leaf.
 
-    With ``coef`` (an array), ``rows`` is a (bags, D) basis and lookup i's row is
-    coef[i] * rows[owner[i]], ``owner`` being ``fn.owner``: kept factored, never formed.
+    With ``coef`` and ``owner``, ``rows`` is a basis (bags, D) and lookup i's row is
+    coef[i] * rows[owner[i]]: kept factored, never formed.
     """
     xp = get_array_module(rows)
     if fn.sparse and scale_by_freq:
         raise RuntimeError(
             "embedding_backward: scale_grad_by_freq not supported with sparse gradients")
-    owner = fn.owner if coef is not None else None
     if padding_idx is not None:
         keep = idx != padding_idx
         if not keep.all():
@@ -231,9 +230,8 @@ class EmbeddingBag(Function):
             coef = self.psw.astype(grad.dtype, copy=False)
         gw = None
         if self.needs_input_grad[0]:
-            self.owner = bag
             gw = _weight_grad(self, idx, grad, self.wshape, self.padding_idx,
-                              self.scale_by_freq, coef)
+                              self.scale_by_freq, coef, bag)
         return (gw, gpsw) if len(self.needs_input_grad) > 1 else gw
 
 
@@ -331,9 +329,9 @@ class NegativeSamplingLoss(Function):
         nig = self.needs_input_grad
         gw = gh = None
         if nig[0]:  # lookup (b, k)'s row is ds[b, k] * h[b]: kept factored (never formed)
-            self.owner = xp.repeat(xp.arange(ds.shape[0]), ds.shape[1])
+            owner = xp.repeat(xp.arange(ds.shape[0]), ds.shape[1])
             gw = _weight_grad(self, self.idx.reshape(-1), self.h, self.wshape, None, False,
-                              ds.reshape(-1))
+                              ds.reshape(-1), owner)
         if nig[1]:
             gh = xp.einsum("bk,bkd->bd", ds, self.o)
         return gw, gh
