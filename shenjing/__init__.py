@@ -60,7 +60,7 @@ def is_floating_point(input: Tensor) -> bool:
     return input.is_floating_point()
 
 
-from . import backends, linalg, nn, onnx, optim, utils  # noqa: E402,F401
+from . import backends, linalg, nn, onnx, optim, special, utils  # noqa: E402,F401
 try:
     from .serialization import load, save  # noqa: E402,F401
 except ModuleNotFoundError as _e:

@@ -9,7 +9,7 @@ RANK = {
     "backend": 0, "backends": 0, "_version": 0,
     "autograd": 1,
     "ops": 2,
-    "nn": 3, "linalg": 3,
+    "nn": 3, "linalg": 3, "special": 3,
     "optim": 4, "utils": 4, "io": 4, "onnx": 4, "distributed": 4, "serialization": 4,
     "keras": 5, "models": 5, "datasets": 5, "explain": 5,
     "cli": 6,

@@ -1,6 +1,6 @@
 """More element-wise math: trigonometric and hyperbolic functions and their inverses, other
-logarithm bases, the two-argument atan2, hypot, logaddexp, xlogy and copysign, and the
-integer gcd and lcm.
+logarithm bases, the special functions erf, erfc, erfinv, lgamma and digamma, the
+two-argument atan2, hypot, logaddexp, xlogy and copysign, and the integer gcd and lcm.
 
 Each unary op is a Function built from its forward ufunc and its derivative written in the
 input a and the output y; integer inputs are computed in the default float dtype, as in
@@ -15,7 +15,10 @@ from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from ..backend import dtypes, get_array_module
 from ._util import promote
+from . import special_fn as sf
 from .elementwise import _binary_kw, cast, sign
+
+_TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
 
 # name: (forward(xp, a), derivative(xp, a, y)); PyTorch's grad_fn is <Name>Backward0
 _UNARY: dict[str, tuple[Callable, Callable]] = {
@@ -34,6 +37,12 @@ _UNARY: dict[str, tuple[Callable, Callable]] = {
     "deg2rad": (lambda xp, a: a * (math.pi / 180), lambda xp, a, y: math.pi / 180),
     "rad2deg": (lambda xp, a: a * (180 / math.pi), lambda xp, a, y: 180 / math.pi),
     "frac": (lambda xp, a: a - xp.trunc(a), lambda xp, a, y: 1),
+    # special functions (special_fn.py, computed in float64)
+    "erf": (lambda xp, a: sf.erf(a), lambda xp, a, y: _TWO_OVER_SQRT_PI * xp.exp(-a * a)),
+    "erfc": (lambda xp, a: sf.erfc(a), lambda xp, a, y: -_TWO_OVER_SQRT_PI * xp.exp(-a * a)),
+    "erfinv": (lambda xp, a: sf.erfinv(a), lambda xp, a, y: xp.exp(y * y) / _TWO_OVER_SQRT_PI),
+    "lgamma": (lambda xp, a: sf.lgamma(a), lambda xp, a, y: sf.digamma(a)),
+    "digamma": (lambda xp, a: sf.digamma(a), lambda xp, a, y: sf.trigamma(a)),
 }
 
 
@@ -85,6 +94,8 @@ sinh, cosh, asinh, acosh, atanh = (_unary_fn(n) for n in ("sinh", "cosh", "asinh
                                                            "atanh"))
 log2, log10, exp2 = _unary_fn("log2"), _unary_fn("log10"), _unary_fn("exp2")
 deg2rad, rad2deg, frac = _unary_fn("deg2rad"), _unary_fn("rad2deg"), _unary_fn("frac")
+erf, erfc, erfinv = _unary_fn("erf"), _unary_fn("erfc"), _unary_fn("erfinv")
+lgamma, digamma = _unary_fn("lgamma"), _unary_fn("digamma")
 arcsin, arccos, arctan, arcsinh, arccosh, arctanh = asin, acos, atan, asinh, acosh, atanh
 
 
@@ -258,6 +269,7 @@ arctan2 = atan2
 __all__ = ["tan", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh", "log2",
            "log10", "exp2", "deg2rad", "rad2deg", "frac", "logit", "sgn", "signbit",
            "positive", "atan2", "hypot", "logaddexp", "xlogy", "copysign", "arcsin", "arccos",
-           "arctan", "arcsinh", "arccosh", "arctanh", "arctan2", "gcd", "lcm"]
+           "arctan", "arcsinh", "arccosh", "arctanh", "arctan2", "gcd", "lcm", "erf", "erfc",
+           "erfinv", "lgamma", "digamma"]
 TENSOR_METHODS = tuple(__all__)
 FUNCTIONAL = ()
