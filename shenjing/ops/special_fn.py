@@ -111,28 +111,31 @@ def _poly(z: Any, coefs: tuple) -> Any:
     return out
 
 
-def lgamma(a: Any) -> Any:
+def _series_args(a: Any, power: int) -> tuple[Any, Any, Any, Any, Any]:
+    """(xp, x, refl, w, s) for the gamma-family series: x in float64, refl where x < 1/2
+    (those take the series at 1 - x and the reflection formula), and _shifted's (w, s)."""
     xp = get_array_module(a)
     x = _f64(a)
+    refl = x < 0.5
     with xp.errstate(all="ignore"):
-        refl = x < 0.5
-        z = xp.where(refl, 1 - x, x)
-        w, log_prod = _shifted(z, 0)
+        w, s = _shifted(xp.where(refl, 1 - x, x), power)
+    return xp, x, refl, w, s
+
+
+def lgamma(a: Any) -> Any:
+    xp, x, refl, w, log_prod = _series_args(a, 0)
+    with xp.errstate(all="ignore"):
         inv = 1 / w
         stirling = (w - 0.5) * xp.log(w) - w + 0.5 * math.log(2 * math.pi) \
             + inv * _poly(inv * inv, _LGAMMA_C)
-        res = xp.where((z == 1) | (z == 2), 0.0, stirling - log_prod)  # its exact zeros
+        res = xp.where((x == 1) | (x == 2), 0.0, stirling - log_prod)  # its exact zeros
         out = xp.where(refl, xp.log(math.pi / xp.abs(xp.sin(math.pi * _reduced(x)))) - res, res)
         return xp.where(xp.isinf(x), xp.inf, out)
 
 
 def digamma(a: Any) -> Any:
-    xp = get_array_module(a)
-    x = _f64(a)
+    xp, x, refl, w, s = _series_args(a, 1)
     with xp.errstate(all="ignore"):
-        refl = x < 0.5
-        z = xp.where(refl, 1 - x, x)
-        w, s = _shifted(z, 1)
         inv2 = 1 / (w * w)
         res = xp.log(w) - 0.5 / w - inv2 * _poly(inv2, _DIGAMMA_C) - s
         r = _reduced(x)
@@ -144,12 +147,8 @@ def digamma(a: Any) -> Any:
 
 def trigamma(a: Any) -> Any:
     """psi'(x), digamma's derivative (PyTorch's polygamma(1, x))."""
-    xp = get_array_module(a)
-    x = _f64(a)
+    xp, x, refl, w, s = _series_args(a, 2)
     with xp.errstate(all="ignore"):
-        refl = x < 0.5
-        z = xp.where(refl, 1 - x, x)
-        w, s = _shifted(z, 2)
         inv = 1 / w
         inv2 = inv * inv
         res = inv + 0.5 * inv2 + inv * inv2 * _poly(inv2, _TRIGAMMA_C) + s
