@@ -1,16 +1,19 @@
 """Tensor algebra built from differentiable ops: trace, tensordot, kron, rot90, and the
 NaN-skipping reductions nansum and nanmean, plus aminmax. Gradients come from the ops
-they are made of."""
+they are made of, except nanmean's (one Function, for PyTorch's NaN gradient on an
+all-NaN slice)."""
 from __future__ import annotations
 
 from collections import namedtuple
 from typing import Any, Sequence
 
+from ..autograd.function import Function
 from ..autograd.tensor import Tensor
-from .elementwise import clamp_min, clone, isnan, where
+from ..backend import get_array_module
+from .elementwise import clone, isnan, where
 from .indexing import diagonal
 from .linalg import matmul
-from .reduce import amax, amin, norm_dims, sum as _sum
+from .reduce import amax, amin, expand_grad, norm_dims, sum as _sum
 from .shape import flip, permute, reshape, transpose
 
 
@@ -93,13 +96,39 @@ def nansum(input: Tensor, dim: Any = None, keepdim: bool = False, *,
     return _sum(where(isnan(input), 0.0, input), dim, keepdim, dtype=dtype)
 
 
+class NanMean(Function):
+    """The mean of the non-NaN values over ``axes``; d/dx = g * mask / count, which is NaN
+    (0 * inf) across a slice that is all NaN, as in PyTorch (its nansum / count)."""
+
+    def forward(self, a, *, axes, keepdim):
+        xp = get_array_module(a)
+        mask = ~xp.isnan(a)
+        count = mask.sum(axis=axes, keepdims=True)
+        with xp.errstate(invalid="ignore", divide="ignore"):  # 0 / 0: NaN, quietly
+            out = (xp.where(mask, a, 0).sum(axis=axes, keepdims=True) / count).astype(a.dtype)
+        self.mask, self.count, self.axes, self.keepdim = mask, count, axes, keepdim
+        return out if keepdim else out.reshape(_reduced_shape(a.shape, axes))
+
+    def backward(self, g):
+        xp = get_array_module(g)
+        g = expand_grad(g, self.mask.shape, self.axes, self.keepdim)
+        with xp.errstate(invalid="ignore", divide="ignore"):
+            return ((g / self.count) * self.mask).astype(g.dtype, copy=False)
+
+
+def _reduced_shape(shape: tuple, axes: tuple | None) -> tuple:
+    return () if axes is None else tuple(n for i, n in enumerate(shape) if i not in axes)
+
+
 def nanmean(input: Tensor, dim: Any = None, keepdim: bool = False, *,
             dtype: Any = None) -> Tensor:
-    """The mean over ``dim`` of the values that are not NaN (NaN where all are; the
-    gradient there is 0, where PyTorch's is NaN)."""
-    count = _sum(~isnan(input), dim, keepdim)
-    mean = nansum(input, dim, keepdim, dtype=dtype) / clamp_min(count, 1)
-    return where(count == 0, float("nan"), mean)  # no 0/0 (nor its warning)
+    """The mean over ``dim`` of the values that are not NaN (NaN where all are, and so is
+    the gradient there, as in PyTorch)."""
+    if dtype is not None:
+        input = input.to(dtype)
+    if input._data.dtype.kind not in "fc":
+        raise RuntimeError(f"nanmean(): expected a floating point input, got {input.dtype}")
+    return NanMean.apply(input, axes=norm_dims(dim, input.ndim, "nanmean"), keepdim=keepdim)
 
 
 _MinMax = namedtuple("aminmax", ["min", "max"])

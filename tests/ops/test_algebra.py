@@ -67,10 +67,14 @@ def _with_nans(seed):
 
 @pytest.mark.parametrize("kw", [{}, {"dim": 1}, {"dim": 0, "keepdim": True}])
 def test_nansum_and_nanmean(kw):
-    """Values and gradients; an all-NaN slice has mean NaN (its gradient is 0 here, NaN in
-    PyTorch, so the gradient comparison keeps one NaN per row)."""
+    """Values and gradients; an all-NaN slice has mean NaN and, as in PyTorch, a NaN
+    gradient."""
     compare(lambda x: sj.nansum(x, **kw), lambda x: torch.nansum(x, **kw), _with_nans(13))
-    compare(lambda x: x.nanmean(**kw), lambda x: x.nanmean(**kw), _with_nans(14), grad=False)
+    compare(lambda x: x.nanmean(**kw), lambda x: x.nanmean(**kw), _with_nans(14))
+    all_nan = rand(3, 4, seed=18)
+    all_nan[1] = np.nan
+    all_nan[:, 2] = np.nan
+    compare(lambda x: sj.nanmean(x, **kw), lambda x: torch.nanmean(x, **kw), all_nan)
     some = rand(3, 4, seed=17)
     some[0, 1] = some[1, 2] = some[2, 0] = np.nan
     compare(lambda x: x.nanmean(**kw), lambda x: x.nanmean(**kw), some)
