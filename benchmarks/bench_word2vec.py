@@ -5,7 +5,10 @@ Both sides run the same step on the same pre-drawn index batches (sampling is no
 zero_grad, h = in[center], o = out[context + negatives], s = bmm(o, h), loss =
 -sum log sigmoid(+-s), backward (row-sparse grads), optimizer step on the touched rows.
 shenjing's Word2Vec computes the lookup of o, the scores and the log-sigmoids as one fused
-node (ops.embedding.negative_sampling_loss); PyTorch's side is the usual module code.
+node (ops.embedding.negative_sampling_loss), whose output-table gradient stays factored
+(ds[b, k] * h[b] at targets[b, k]); the sparse SGD step scatters it, and the input table's
+rows, as one SciPy CSR product each (backend/scatter.py). PyTorch's side is the usual module
+code.
 """
 from __future__ import annotations
 
