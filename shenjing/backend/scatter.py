@@ -166,7 +166,7 @@ def coalesce_rows(index: Any, rows: Any, coef: Any = None, owner: Any = None
         return hit + lo, sums
     if coef is not None:
         rows = outer_rows(coef, rows, owner)
-    order = xp.argsort(index, kind="stable")
+    order = xp.argsort(index)  # ties in any order: the sums below follow the row order
     s = index[order]
     new = xp.concatenate([xp.ones(1, bool), s[1:] != s[:-1]])
     uniq = s[new]
