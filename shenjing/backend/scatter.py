@@ -155,6 +155,26 @@ def outer_rows(coef: Any, basis: Any, owner: Any) -> Any:
     return coef.reshape((-1,) + (1,) * (basis.ndim - 1)) * basis[owner]
 
 
+def _csr_coalesce(fn: Callable[..., None], index: np.ndarray, rows: np.ndarray, coef: Any,
+                  owner: Any) -> tuple | None:
+    """coalesce_rows as one CSR product into the unique rows; None (nothing done) where
+    add.at is cheaper or the arguments do not suit the kernel."""
+    n, width = index.shape[0], rows[0].size
+    lo, hi = int(index.min()), int(index.max()) + 1
+    if not _worth(lo, hi, n, width, coef is None):
+        return None
+    c = np.ones(n, rows.dtype) if coef is None else coef.astype(rows.dtype, copy=False)
+    if not _fits(index, c, rows, owner, width):
+        return None
+    order, counts = _grouping(index, lo)
+    hit = np.flatnonzero(counts)
+    sums = np.zeros((hit.shape[0],) + rows.shape[1:], rows.dtype)
+    cols = order if owner is None else owner[order]
+    fn(hit.shape[0], rows.shape[0], width, _indptr(counts[hit]), cols.astype(np.int64, copy=False),
+       c[order], np.ascontiguousarray(rows).reshape(-1), sums.reshape(-1))
+    return hit + lo, sums
+
+
 def coalesce_rows(index: Any, rows: Any, coef: Any = None, owner: Any = None
                   ) -> tuple[Any, Any]:
     """Sorted unique indices and the sum of the rows each one owns (summed in row order).
@@ -166,19 +186,9 @@ def coalesce_rows(index: Any, rows: Any, coef: Any = None, owner: Any = None
     if n == 0:
         return index, rows[:0]
     fn = _kernel_for(rows.dtype, index, rows, *(() if coef is None else (coef, owner)))
-    lo, hi = int(index.min()), int(index.max()) + 1
-    c = xp.ones(n, rows.dtype) if coef is None else coef.astype(rows.dtype, copy=False)
-    width = rows[0].size
-    if fn is not None and _worth(lo, hi, n, width, coef is None) \
-            and _fits(index, c, rows, owner, width):
-        order, counts = _grouping(index, lo)
-        hit = np.flatnonzero(counts)
-        sums = np.zeros((hit.shape[0],) + rows.shape[1:], rows.dtype)
-        cols = order if owner is None else owner[order]
-        fn(hit.shape[0], rows.shape[0], width, _indptr(counts[hit]),
-           cols.astype(np.int64, copy=False), c[order], np.ascontiguousarray(rows).reshape(-1),
-           sums.reshape(-1))
-        return hit + lo, sums
+    done = None if fn is None else _csr_coalesce(fn, index, rows, coef, owner)
+    if done is not None:
+        return done
     if coef is not None:
         rows = outer_rows(coef, rows, owner)
     order = xp.argsort(index)  # ties in any order: the sums below follow the row order

@@ -18,8 +18,6 @@ from ._util import promote
 from . import special_fn as sf
 from .elementwise import _binary_kw, cast, sign
 
-_TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
-
 # name: (forward(xp, a), derivative(xp, a, y)); PyTorch's grad_fn is <Name>Backward0
 _UNARY: dict[str, tuple[Callable, Callable]] = {
     "tan": (lambda xp, a: xp.tan(a), lambda xp, a, y: 1 + y * y),
@@ -38,9 +36,9 @@ _UNARY: dict[str, tuple[Callable, Callable]] = {
     "rad2deg": (lambda xp, a: a * (180 / math.pi), lambda xp, a, y: 180 / math.pi),
     "frac": (lambda xp, a: a - xp.trunc(a), lambda xp, a, y: 1),
     # special functions (special_fn.py, computed in float64)
-    "erf": (lambda xp, a: sf.erf(a), lambda xp, a, y: _TWO_OVER_SQRT_PI * xp.exp(-a * a)),
-    "erfc": (lambda xp, a: sf.erfc(a), lambda xp, a, y: -_TWO_OVER_SQRT_PI * xp.exp(-a * a)),
-    "erfinv": (lambda xp, a: sf.erfinv(a), lambda xp, a, y: xp.exp(y * y) / _TWO_OVER_SQRT_PI),
+    "erf": (lambda xp, a: sf.erf(a), lambda xp, a, y: sf.erf_slope(a)),
+    "erfc": (lambda xp, a: sf.erfc(a), lambda xp, a, y: -sf.erf_slope(a)),
+    "erfinv": (lambda xp, a: sf.erfinv(a), lambda xp, a, y: 1 / sf.erf_slope(y)),
     "lgamma": (lambda xp, a: sf.lgamma(a), lambda xp, a, y: sf.digamma(a)),
     "digamma": (lambda xp, a: sf.digamma(a), lambda xp, a, y: sf.trigamma(a)),
 }
